@@ -1,0 +1,183 @@
+"""Stage 2: format bibliography entries with a pybtex style into plain text and safe HTML.
+
+:func:`format_entry` never raises: LaTeX it cannot decode is printed raw and reported as a
+:class:`~bibcite.problems.Problem` (naming the .bib file, the entry's line, the key and the
+field); a style that fails on an entry yields a minimal fallback (``key. Title.``) and a problem.
+:class:`ReferenceFormatter` memoizes the results by entry fingerprint, style and style version,
+so ``mkdocs serve`` rebuilds only format what changed.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pybtex.backends.html import Backend as HtmlBackend
+from pybtex.backends.plaintext import Backend as TextBackend
+from pybtex.plugin import PluginNotFound, find_plugin
+from pybtex.richtext import Text
+
+from bibcite.bibliography import BibEntry
+from bibcite.problems import Problem, Severity
+from bibcite.style import RENDERED_FIELDS, RENDERED_ROLES, STYLE_VERSION, decode_latex
+
+DEFAULT_STYLE = "medscape"
+_SAFE_URL = re.compile(r"(?i)^(?:https?://|mailto:|/|#)")
+_SPACES = re.compile(r"[ \t\r\n]+")
+
+
+@dataclass(frozen=True)
+class FormattedReference:
+    """key; text: plain text (for tooltips and search); html: the same with markup, every field
+    HTML-escaped."""
+
+    key: str
+    text: str
+    html: str
+
+
+class _SafeHtmlBackend(HtmlBackend):  # type: ignore[misc]
+    """pybtex's HTML backend, without ``bibtex-protected`` spans and with escaped, checked URLs."""
+
+    def format_protected(self, text: str) -> str:
+        return text
+
+    @staticmethod
+    def format_href(url: str, text: str, external: bool = False) -> str:
+        if not text:
+            return ""
+        if not _SAFE_URL.match(url.strip()):
+            return text  # javascript: and the like: no link, the text only
+        return f'<a href="{html.escape(url.strip(), quote=True)}">{text}</a>'
+
+
+class _TextBackend(TextBackend):  # type: ignore[misc]
+    symbols = {"ndash": "–", "newblock": " ", "nbsp": "\u00a0"}  # noqa: RUF012
+
+
+_HTML = _SafeHtmlBackend()
+_TEXT = _TextBackend()
+_styles: dict[str, Any] = {}
+
+
+def _style(name: str) -> Any:
+    if name not in _styles:
+        _styles[name] = find_plugin("pybtex.style.formatting", name)()
+    return _styles[name]
+
+
+def style_version(name: str) -> str:
+    """Version string of a style, for cache keys."""
+    if name == DEFAULT_STYLE:
+        return STYLE_VERSION
+    import pybtex
+
+    return f"pybtex-{pybtex.__version__}"
+
+
+@dataclass(frozen=True)
+class _Issue:
+    field: str
+    message: str
+    hint: str
+    severity: Severity = Severity.WARNING
+
+
+_LATEX_HINT = (
+    "The text is shown raw; write the character in UTF-8 or use a standard LaTeX accent such as "
+    '{\\"o}'
+)
+
+
+def _latex_issues(entry: BibEntry) -> list[_Issue]:
+    issues: list[_Issue] = []
+    fields = entry.entry.fields
+    for name in RENDERED_FIELDS:
+        value = fields.get(name)
+        if value is None:
+            continue
+        for issue in decode_latex(str(value))[1]:
+            issues.append(_Issue(name, f"cannot convert LaTeX: {issue}", _LATEX_HINT))
+    for role in RENDERED_ROLES:
+        for person in entry.entry.persons.get(role, ()):
+            for issue in decode_latex(str(person))[1]:
+                issues.append(_Issue(role, f"cannot convert LaTeX in '{person}': {issue}",
+                                     _LATEX_HINT))  # fmt: skip
+    return issues
+
+
+def _render(entry: BibEntry, style: str) -> tuple[str, str, list[_Issue]]:
+    """Run the style on one entry: (text, html, issues)."""
+    issues: list[_Issue] = []
+    try:
+        pybtex_style = _style(style)
+    except PluginNotFound:
+        issues.append(_Issue("", f"unknown formatting style '{style}'",
+                             f"Use '{DEFAULT_STYLE}' or an installed pybtex style; "
+                             f"'{DEFAULT_STYLE}' was used"))  # fmt: skip
+        style = DEFAULT_STYLE
+        pybtex_style = _style(style)
+    issues.extend(_latex_issues(entry))
+    try:
+        rich = pybtex_style.format_entry(str(entry.index), entry.entry).text
+        text = rich.render(_TEXT)
+        markup = rich.render(_HTML)
+    except Exception as exc:  # a style failing on odd input must not stop the build
+        issues.append(_Issue("", f"cannot format the entry ({type(exc).__name__}: {exc})",
+                             "It is shown as its key and title; check its fields"))  # fmt: skip
+        title = decode_latex(entry.title)[0] if entry.title else Text()
+        rich = Text(entry.key, ". ", title).add_period() if entry.title else Text(entry.key)
+        text = rich.render(_TEXT)
+        markup = rich.render(_HTML)
+    return _SPACES.sub(" ", text).strip(), _SPACES.sub(" ", markup).strip(), issues
+
+
+def _problems(entry: BibEntry, bib_path: str, issues: list[_Issue]) -> list[Problem]:
+    out = []
+    for issue in issues:
+        where = f"entry '{entry.key}'" + (f", field '{issue.field}'" if issue.field else "")
+        out.append(Problem(bib_path, entry.line, 1 if entry.line else 0,
+                           f"{where}: {issue.message}", issue.hint, issue.severity))  # fmt: skip
+    return out
+
+
+def format_entry(
+    entry: BibEntry, bib_path: str, style: str = DEFAULT_STYLE
+) -> tuple[FormattedReference, list[Problem]]:
+    """Format one entry. Returns the reference and the problems found (never raises)."""
+    text, markup, issues = _render(entry, style)
+    return FormattedReference(entry.key, text, markup), _problems(entry, bib_path, issues)
+
+
+class ReferenceFormatter:
+    """Formats each entry once: memoized by (entry.fingerprint, style name, STYLE_VERSION).
+
+    ``problems`` gets the problems of every :meth:`format` call, cached ones included (so a
+    rebuild that empties the list reports them again); ``formatted_count`` counts the entries
+    actually run through pybtex.
+    """
+
+    def __init__(self, style: str = DEFAULT_STYLE) -> None:
+        self.style = style
+        self.problems: list[Problem] = []
+        self.formatted_count = 0
+        self._cache: dict[tuple[str, str, str], tuple[str, str, list[_Issue]]] = {}
+
+    def format(self, entry: BibEntry, bib_path: str) -> FormattedReference:
+        """The formatted reference; its problems are appended to ``self.problems``."""
+        key = (entry.fingerprint, self.style, style_version(self.style))
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = _render(entry, self.style)
+            self.formatted_count += 1
+            self._cache[key] = cached
+        text, markup, issues = cached
+        self.problems.extend(_problems(entry, bib_path, issues))
+        return FormattedReference(entry.key, text, markup)
+
+    def take_problems(self) -> list[Problem]:
+        """Return the problems gathered so far and empty the list."""
+        problems, self.problems = self.problems, []
+        return problems
