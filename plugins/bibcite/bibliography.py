@@ -1,0 +1,302 @@
+"""Stage 1: load ``bibliography.bib`` with pybtex into immutable records, with line numbers.
+
+Nothing here raises on bad input: :func:`load_bibliography` returns the problems it found
+(each naming the file, the line and the key or field) next to whatever could be loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+import pybtex.errors
+from pybtex.database import BibliographyData, Entry
+from pybtex.database.input.bibtex import Parser
+from pybtex.scanner import PybtexError, PybtexSyntaxError
+
+from bibcite.problems import Problem, Severity
+
+#: Entry types the formatting style knows how to render.
+KNOWN_TYPES = frozenset(
+    {
+        "article",
+        "book",
+        "booklet",
+        "inbook",
+        "incollection",
+        "inproceedings",
+        "manual",
+        "mastersthesis",
+        "misc",
+        "online",
+        "phdthesis",
+        "proceedings",
+        "techreport",
+        "unpublished",
+    }
+)
+#: Fields an entry of each type needs to be rendered as a reference (others: author, title, year).
+REQUIRED_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "article": ("author", "title", "journal", "year"),
+}
+DEFAULT_REQUIRED = ("author", "title", "year")
+_SPECIAL = frozenset({"string", "comment", "preamble"})
+# Only used to learn the line of each entry head; the parsing itself is pybtex's.
+_ENTRY_HEAD = re.compile(r"@[ \t]*(\w+)[ \t]*[{(][ \t\r\n]*([^\s,{}()]*)")
+
+
+@dataclass(frozen=True)
+class BibEntry:
+    """One entry of the bibliography.
+
+    key: the citation key, as written in the .bib file.
+    index: 1-based position in the file (the global citation number).
+    line: line of the entry's ``@type{`` in the file.
+    entry: the pybtex entry (fields and persons), for the formatting style.
+    fingerprint: hash of the entry's content, for caches of formatted output.
+    """
+
+    key: str
+    index: int
+    line: int
+    entry: Entry = field(compare=False, repr=False)
+    fingerprint: str
+
+    @property
+    def doi(self) -> str | None:
+        return self.entry.fields.get("doi") or None
+
+    @property
+    def pmid(self) -> str | None:
+        return self.entry.fields.get("pmid") or None
+
+    @property
+    def title(self) -> str:
+        return str(self.entry.fields.get("title", ""))
+
+
+@dataclass(frozen=True)
+class Bibliography:
+    """All entries of one .bib file, in file order.
+
+    path: the file as the user knows it (for messages).
+    entries: every entry, in file order.
+    by_key: entry by exact key.
+    digest: hash of the file's bytes.
+    """
+
+    path: str
+    entries: tuple[BibEntry, ...]
+    by_key: Mapping[str, BibEntry]
+    digest: str
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.by_key
+
+    def __getitem__(self, key: str) -> BibEntry:
+        return self.by_key[key]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(e.key for e in self.entries)
+
+
+def _fingerprint(entry: Entry) -> str:
+    h = hashlib.sha256(entry.type.lower().encode())
+    for name, value in sorted(entry.fields.items()):
+        h.update(f"\0{name.lower()}={value}".encode())
+    for role, persons in sorted(entry.persons.items()):
+        h.update(f"\0{role}=".encode() + " and ".join(str(p) for p in persons).encode())
+    return h.hexdigest()
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def load_bibliography(
+    path: str | os.PathLike[str], display_path: str | None = None
+) -> tuple[Bibliography | None, list[Problem]]:
+    """Read and parse a .bib file. Returns the bibliography (None if unusable) and problems."""
+    shown = display_path or str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        return None, [
+            _error(
+                shown,
+                0,
+                "bibliography file not found",
+                "Create it or point the plugin's `bibliography` option at it",
+            )
+        ]
+    except OSError as exc:
+        return None, [
+            _error(
+                shown,
+                0,
+                f"cannot read the bibliography file ({exc.strerror})",
+                "Check the file's permissions",
+            )
+        ]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [
+            Problem(
+                shown,
+                line,
+                col,
+                f"bibliography is not UTF-8 (byte 0x{raw[exc.start]:02x})",
+                "Save the file as UTF-8",
+                Severity.ERROR,
+            )
+        ]
+    return parse_bibliography(text, shown, hashlib.sha256(raw).hexdigest())
+
+
+def parse_bibliography(
+    text: str, path: str = "<string>", digest: str | None = None
+) -> tuple[Bibliography | None, list[Problem]]:
+    """Parse BibTeX source text with pybtex. See :func:`load_bibliography`."""
+    digest = digest or hashlib.sha256(text.encode()).hexdigest()
+    problems: list[Problem] = []
+    heads: list[tuple[str, str, int]] = []  # (type, key, line) in file order
+    seen: dict[str, tuple[str, int]] = {}
+    duplicates: set[str] = set()
+    for m in _ENTRY_HEAD.finditer(text):
+        etype, key = m.group(1).lower(), m.group(2)
+        if etype in _SPECIAL:
+            continue
+        line = _line_of(text, m.start())
+        if key.lower() in seen:
+            first_key, first_line = seen[key.lower()]
+            duplicates.add(key.lower())
+            same = "" if first_key == key else f" (keys differ only in case: '{first_key}')"
+            problems.append(
+                _error(
+                    path,
+                    line,
+                    f"duplicate citation key '{key}', first defined on line {first_line}{same}",
+                    "Give each entry its own key",
+                    col=m.start(2) - m.start() + 1,
+                )
+            )
+            continue
+        seen[key.lower()] = (key, line)
+        heads.append((etype, key, line))
+
+    data = BibliographyData()
+    parser = Parser()
+    parser.data = data
+    saved_strict = pybtex.errors.strict
+    pybtex.errors.set_strict_mode(False)
+    try:
+        with pybtex.errors.capture() as captured:
+            try:
+                parser.parse_string(text)
+            except PybtexError as exc:  # a few errors are raised rather than reported
+                captured.append(exc)
+    finally:
+        pybtex.errors.set_strict_mode(saved_strict)
+    for error in captured:
+        if "repeated bibliography entry" in str(error):
+            continue  # reported above, with both lines
+        line = getattr(error, "lineno", None) or 0
+        if isinstance(error, PybtexSyntaxError):
+            start = error.error_context_info[0] or 0
+            entry_line = _line_of(text, start)
+            where = f" (in the entry starting on line {entry_line})" if entry_line != line else ""
+            problems.append(
+                _error(
+                    path,
+                    line,
+                    f"malformed BibTeX: {error.args[0]}{where}",
+                    "Fix the entry's braces, commas and quotes",
+                )
+            )
+        else:
+            key_line = _line_for_message(str(error), heads)
+            problems.append(
+                _error(path, key_line or line, f"malformed BibTeX: {error}", "Fix the entry")
+            )
+
+    entries: list[BibEntry] = []
+    lines = {key.lower(): line for _, key, line in heads}
+    for key, entry in data.entries.items():
+        line = lines.get(key.lower(), 0)
+        etype = entry.type.lower()
+        if etype not in KNOWN_TYPES:
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    1,
+                    f"entry '{key}' has unknown type '@{entry.type}'",
+                    f"Use one of: {', '.join(sorted(KNOWN_TYPES))}",
+                )
+            )
+        for name in REQUIRED_FIELDS.get(etype, DEFAULT_REQUIRED):
+            if name == "author":
+                present = bool(entry.persons.get("author")) or bool(entry.persons.get("editor"))
+            else:
+                present = bool(entry.fields.get(name, "").strip())
+            if not present:
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        1,
+                        f"entry '{key}' has no '{name}' field",
+                        f"Add the {name} so the reference can be shown in full",
+                    )
+                )
+        entries.append(BibEntry(key, len(entries) + 1, line, entry, _fingerprint(entry)))
+    if not entries and not any(p.severity is Severity.ERROR for p in problems):
+        problems.append(
+            Problem(path, 1, 1, "bibliography has no entries", "Add the references the pages cite")
+        )
+    by_key = MappingProxyType({e.key: e for e in entries})
+    return Bibliography(path, tuple(entries), by_key, digest), problems
+
+
+def _line_for_message(message: str, heads: list[tuple[str, str, int]]) -> int:
+    for _, key, line in heads:
+        if re.search(rf"\b{re.escape(key)}\b", message):
+            return line
+    return 0
+
+
+def _error(path: str, line: int, message: str, hint: str, col: int = 1) -> Problem:
+    return Problem(path, line, col if line else 0, message, hint, Severity.ERROR)
+
+
+class BibliographyCache:
+    """Keeps the parsed bibliography across ``mkdocs serve`` rebuilds while it is unchanged."""
+
+    def __init__(self) -> None:
+        self._key: tuple[str, int, int] | None = None
+        self._value: tuple[Bibliography | None, list[Problem]] | None = None
+        self.parses = 0  # how many times the file was actually parsed (for tests and benchmarks)
+
+    def load(
+        self, path: str | os.PathLike[str], display_path: str | None = None
+    ) -> tuple[Bibliography | None, list[Problem]]:
+        try:
+            st = os.stat(path)
+            key: tuple[str, int, int] | None = (os.fspath(path), st.st_mtime_ns, st.st_size)
+        except OSError:
+            key = None
+        if key is not None and key == self._key and self._value is not None:
+            return self._value
+        self.parses += 1
+        self._value = load_bibliography(path, display_path)
+        self._key = key
+        return self._value

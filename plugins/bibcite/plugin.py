@@ -1,0 +1,131 @@
+"""The MkDocs plugin: wires MkDocs events to the citation core. No logic of its own."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+
+from bibcite import mkdocs_site as site
+from bibcite.bibliography import BibliographyCache
+from bibcite.engine import CitationEngine, PageCitations, cited_on
+from bibcite.formatting import ReferenceFormatter
+from bibcite.numbering import Numbering
+from bibcite.problems import Problem, Severity
+from bibcite.syntax import CitationExtension
+
+log = logging.getLogger("mkdocs.plugins.bibcite")
+
+
+class BibciteConfig(Config):
+    bibliography = c.File(exists=True)
+    numbering = c.Choice(("global", "page"), default="global")
+    style = c.Type(str, default="medscape")
+    references_page = c.Type(str, default="references.md")
+    references_title = c.Type(str, default="References")
+    subtypes_dir = c.Optional(c.Type(str))
+    subtypes_nav_title = c.Type(str, default="Subtypes")
+    classification_page = c.Type(str, default="classification.md")
+    cache_dir = c.Optional(c.Type(str))
+
+
+class BibcitePlugin(BasePlugin[BibciteConfig]):
+    def __init__(self) -> None:
+        # Kept across `mkdocs serve` rebuilds (the plugin defines on_startup): an unchanged .bib
+        # is not parsed again and no entry is formatted twice.
+        self.bibliographies = BibliographyCache()
+        self.formatter: ReferenceFormatter | None = None
+        self.site: site.SiteSources | None = None
+
+    def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
+        pass  # its presence keeps this instance alive across rebuilds
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        root = Path(config.config_file_path or ".").resolve().parent
+        bib_path = Path(self.config.bibliography)
+        bibliography, problems = self.bibliographies.load(bib_path, _shown(bib_path, root))
+        self.site, more = site.load_sources(config, self.config, root)
+        report([*problems, *more])
+        assert bibliography is not None  # an unusable bibliography is an ERROR, reported above
+        if self.formatter is None or self.formatter.style != self.config.style:
+            self.formatter = ReferenceFormatter(self.config.style)
+        self.engine = CitationEngine(
+            bibliography,
+            self.formatter,
+            Numbering(self.config.numbering),
+            self.config.references_title,
+        )
+        self.pages: dict[str, PageCitations] = {}
+        config.markdown_extensions.append(CitationExtension(self.engine))  # type: ignore[arg-type]
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        assert self.site is not None
+        report(self.site.generate_files(files, config))
+        return files
+
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        self.nav = nav
+        return nav
+
+    def on_page_markdown(
+        self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str:
+        assert self.site is not None
+        self.engine.begin_page(page.file.src_uri, *self.site.source_of(page.file))
+        return markdown
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        result, problems = self.engine.end_page()
+        self.pages[page.file.src_uri] = result
+        report(problems)
+        return html
+
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        assert self.site is not None and self.formatter is not None
+        refs_file = files.get_file_from_path(self.config.references_page)
+        pages = site.pages_in_order(self.nav, files, self.pages, refs_file)
+        if refs_file is not None and refs_file.page is not None:
+            html = self.engine.render_bibliography(cited_on(pages))
+            refs_file.page.content = site.insert_bibliography(refs_file.page.content or "", html)
+        uncited = self.engine.uncited(self.pages.values())
+        if uncited:
+            log.warning(
+                f"{self.engine.bibliography.path}:0:0: {len(uncited)} entries are never cited: "
+                f"{', '.join(uncited)}. Cite them or remove them from the bibliography"
+            )
+        report(self.formatter.take_problems())
+        return env
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        pass
+
+
+def report(problems: list[Problem]) -> None:
+    """Log each problem; stop the build if one cannot be rendered around."""
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    for p in problems:
+        if p.severity is Severity.WARNING:
+            log.warning(str(p))
+    if errors:
+        raise PluginError("\n".join(str(p) for p in errors))
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return os.path.relpath(path, root)
+    except ValueError:
+        return str(path)
+
+
+__all__ = ["BibciteConfig", "BibcitePlugin", "File"]

@@ -1,0 +1,171 @@
+"""Stage 2: the citation syntax, as a Python-Markdown extension.
+
+``[@key]``, ``[@a; @b; @c]`` and ``[@key, p. 3]`` are recognised by an inline pattern that
+Python-Markdown runs after code spans and backslash escapes (higher priority) and before links
+(lower priority). So code spans, fenced code, ``\\[@escaped]``, e-mail addresses and links are
+never taken for citations, by construction rather than by a regex over raw Markdown.
+
+The inline pattern only leaves a placeholder element per citation group. Once the whole page
+is parsed, a tree processor hands every group, in document order, to a :class:`CitationHandler`
+(numbering and rendering live elsewhere) and puts what it returns in place.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from markdown import Markdown
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
+
+#: Letters, digits and ``_ - : .``; trailing punctuation is not part of a key.
+KEY = r"[A-Za-z0-9_](?:[A-Za-z0-9_:.\-]*[A-Za-z0-9_])?"
+_ITEM = re.compile(rf"\s*@(?P<key>{KEY})\s*(?:,\s*(?P<locator>\S[^;]*?))?\s*")
+# `[@` ... `]`, not followed by `(` or `[` (that would be a link whose text starts with @).
+CITATION_PATTERN = r"\[(@[^\[\]\n]*)\](?![(\[])"
+_ATTR = "data-bibcite-group"
+# After inline patterns (the "inline" tree processor, 20), before attr_list (8) and toc (5),
+# so the References heading gets a permalink and a TOC entry.
+TREE_PRIORITY = 12
+INLINE_PRIORITY = 175  # below escape (180) and backticks (190), above links (160)
+
+
+@dataclass(frozen=True)
+class CitationItem:
+    """One cited key. ``locator`` is the text after the comma (``p. 3``), or ``""``."""
+
+    key: str
+    locator: str = ""
+
+
+@dataclass(frozen=True)
+class CitationGroup:
+    """One bracketed citation as written, e.g. ``[@a; @b, p. 3]``.
+
+    index: 1-based position among the page's groups, in document order.
+    raw: the text as written, brackets included (used to locate it in the source).
+    items: the keys cited, in written order (empty if the group is malformed).
+    error: why the group could not be parsed, or ``""``.
+    in_link: the group sits inside link text, so it must not contain links itself.
+    """
+
+    index: int
+    raw: str
+    items: tuple[CitationItem, ...]
+    error: str = ""
+    in_link: bool = False
+
+
+def parse_citation(raw: str) -> tuple[tuple[CitationItem, ...], str]:
+    """Parse ``[@a; @b, p. 3]``. Returns the items, or ``()`` and what is wrong with it."""
+    body = raw[1:-1]
+    items: list[CitationItem] = []
+    for part in body.split(";"):
+        if not part.strip() or part.strip() == "@":
+            return (), f"empty citation item in '{raw}'"
+        m = _ITEM.fullmatch(part)
+        if m is None:
+            return (), f"malformed citation '{raw}' (at '{part.strip()}')"
+        items.append(CitationItem(m["key"], (m["locator"] or "").strip()))
+    return tuple(items), ""
+
+
+class CitationHandler(Protocol):
+    """Renders one page's citation groups (numbering, reference list: not this module's job)."""
+
+    def render_groups(self, groups: Sequence[CitationGroup]) -> RenderedCitations: ...
+
+
+@dataclass(frozen=True)
+class RenderedCitations:
+    """What the handler returns: one element per group, and the reference list or None."""
+
+    groups: tuple[etree.Element, ...]
+    references: etree.Element | None
+    references_title: str = "References"
+
+
+class _CitationInline(InlineProcessor):
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[etree.Element, int, int]:
+        el = etree.Element("span")
+        el.set(_ATTR, m.group(0))
+        return el, m.start(0), m.end(0)
+
+
+class _CitationTree(Treeprocessor):
+    def __init__(self, md: Markdown, handler: CitationHandler) -> None:
+        super().__init__(md)
+        self.handler = handler
+
+    def run(self, root: etree.Element) -> None:
+        placeholders: list[tuple[etree.Element, bool]] = []
+        self._collect(root, False, placeholders)
+        groups = []
+        for index, (el, in_link) in enumerate(placeholders, start=1):
+            raw = el.attrib.pop(_ATTR)
+            items, error = parse_citation(raw)
+            groups.append(CitationGroup(index, raw, items, error, in_link))
+        rendered = self.handler.render_groups(groups)
+        for (el, _), new in zip(placeholders, rendered.groups, strict=True):
+            tail = el.tail
+            el.clear()
+            el.tag, el.text, el.tail = new.tag, new.text, tail
+            el.attrib.update(new.attrib)
+            el.extend(list(new))
+        if rendered.references is not None:
+            heading = etree.SubElement(root, "h2", {"id": "references"})
+            heading.text = rendered.references_title
+            root.append(rendered.references)
+
+    def _collect(
+        self, el: etree.Element, in_link: bool, out: list[tuple[etree.Element, bool]]
+    ) -> None:
+        # Document order, and whether we are inside an <a> (a citation there must not link).
+        for child in el:
+            if child.get(_ATTR) is not None:
+                out.append((child, in_link))
+            self._collect(child, in_link or child.tag == "a", out)
+
+
+class CitationExtension(Extension):
+    """Python-Markdown extension; ``handler`` numbers and renders each page's citations."""
+
+    def __init__(self, handler: CitationHandler) -> None:
+        super().__init__()
+        self.handler = handler
+
+    def extendMarkdown(self, md: Markdown) -> None:
+        md.inlinePatterns.register(
+            _CitationInline(CITATION_PATTERN, md), "bibcite", INLINE_PRIORITY
+        )
+        md.treeprocessors.register(_CitationTree(md, self.handler), "bibcite", TREE_PRIORITY)
+
+
+def locate(source: str, raw: str, occurrence: int, fallback: str = "") -> tuple[int, int]:
+    """1-based (line, col) of the ``occurrence``-th (0-based) ``raw`` in ``source``.
+
+    Python-Markdown keeps no positions, so a citation is found again in the source text.
+    Occurrences escaped with a backslash are skipped. If ``raw`` is not in the source (e.g. a
+    citation generated from structured data), the first ``fallback`` word is looked for.
+    Returns (0, 0) when nothing is found.
+    """
+    positions = [
+        m.start()
+        for m in re.finditer(re.escape(raw), source)
+        if m.start() == 0 or source[m.start() - 1] != "\\"
+    ]
+    if positions:
+        pos = positions[min(occurrence, len(positions) - 1)]
+    elif fallback and (m := re.search(rf"(?<![\w:.\-]){re.escape(fallback)}(?![\w\-])", source)):
+        pos = m.start()
+    else:
+        return 0, 0
+    line = source.count("\n", 0, pos) + 1
+    return line, pos - (source.rfind("\n", 0, pos) + 1) + 1
