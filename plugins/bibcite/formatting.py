@@ -41,6 +41,9 @@ class FormattedReference:
 class _SafeHtmlBackend(HtmlBackend):  # type: ignore[misc]
     """pybtex's HTML backend, without ``bibtex-protected`` spans and with escaped, checked URLs."""
 
+    # Characters, not entities: the HTML must also parse as XML (``&nbsp;`` does not).
+    symbols = {"ndash": "–", "newblock": " ", "nbsp": "\u00a0"}  # noqa: RUF012
+
     def format_protected(self, text: str) -> str:
         return text
 
@@ -122,15 +125,15 @@ def _render(entry: BibEntry, style: str) -> tuple[str, str, list[_Issue]]:
     issues.extend(_latex_issues(entry))
     try:
         rich = pybtex_style.format_entry(str(entry.index), entry.entry).text
-        text = rich.render(_TEXT)
-        markup = rich.render(_HTML)
+        text, markup = rich.render(_TEXT), rich.render(_HTML)
     except Exception as exc:  # a style failing on odd input must not stop the build
         issues.append(_Issue("", f"cannot format the entry ({type(exc).__name__}: {exc})",
                              "It is shown as its key and title; check its fields"))  # fmt: skip
-        title = decode_latex(entry.title)[0] if entry.title else Text()
-        rich = Text(entry.key, ". ", title).add_period() if entry.title else Text(entry.key)
-        text = rich.render(_TEXT)
-        markup = rich.render(_HTML)
+        text = markup = ""
+    if not text.strip():
+        title = decode_latex(entry.title)[0] if entry.title.strip() else Text()
+        rich = Text(entry.key, ". ", title).add_period() if title else Text(entry.key)
+        text, markup = rich.render(_TEXT), rich.render(_HTML)
     return _SPACES.sub(" ", text).strip(), _SPACES.sub(" ", markup).strip(), issues
 
 
@@ -141,6 +144,12 @@ def _problems(entry: BibEntry, bib_path: str, issues: list[_Issue]) -> list[Prob
         out.append(Problem(bib_path, entry.line, 1 if entry.line else 0,
                            f"{where}: {issue.message}", issue.hint, issue.severity))  # fmt: skip
     return out
+
+
+def latex_problems(entry: BibEntry, bib_path: str) -> list[Problem]:
+    """The LaTeX the style cannot convert in ``entry``, without formatting it (for callers that
+    take the formatted text from a cache but still want the warnings)."""
+    return _problems(entry, bib_path, _latex_issues(entry))
 
 
 def format_entry(
@@ -154,15 +163,16 @@ def format_entry(
 class ReferenceFormatter:
     """Formats each entry once: memoized by (entry.fingerprint, style name, STYLE_VERSION).
 
-    ``problems`` gets the problems of every :meth:`format` call, cached ones included (so a
-    rebuild that empties the list reports them again); ``formatted_count`` counts the entries
-    actually run through pybtex.
+    ``problems`` gets the problems of :meth:`format` calls, cached entries included, each problem
+    once until :meth:`take_problems` empties the list (so every rebuild reports them again);
+    ``formatted_count`` counts the entries actually run through pybtex.
     """
 
     def __init__(self, style: str = DEFAULT_STYLE) -> None:
         self.style = style
         self.problems: list[Problem] = []
         self.formatted_count = 0
+        self._reported: set[Problem] = set()
         self._cache: dict[tuple[str, str, str], tuple[str, str, list[_Issue]]] = {}
 
     def format(self, entry: BibEntry, bib_path: str) -> FormattedReference:
@@ -174,10 +184,14 @@ class ReferenceFormatter:
             self.formatted_count += 1
             self._cache[key] = cached
         text, markup, issues = cached
-        self.problems.extend(_problems(entry, bib_path, issues))
+        for problem in _problems(entry, bib_path, issues):
+            if problem not in self._reported:  # an entry cited on many pages: report once
+                self._reported.add(problem)
+                self.problems.append(problem)
         return FormattedReference(entry.key, text, markup)
 
     def take_problems(self) -> list[Problem]:
         """Return the problems gathered so far and empty the list."""
         problems, self.problems = self.problems, []
+        self._reported.clear()
         return problems

@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import latexcodec  # noqa: F401  (registers the "ulatex" codec)
-from pybtex.markup import LaTeXParser
-from pybtex.richtext import BaseText, HRef, Protected, String, Tag, Text
-from pybtex.scanner import PybtexSyntaxError
+from pybtex.richtext import BaseText, HRef, String, Tag, Text
 from pybtex.style import FormattedEntry
 from pybtex.style.formatting import BaseStyle
 from pybtex.style.template import (
@@ -71,6 +70,8 @@ _ARG_COMMANDS: dict[str, str | None] = {
     "textbf": "strong", "mathbf": "strong",
     "textsc": None, "textrm": None, "textup": None, "textnormal": None, "textsf": None,
     "texttt": None, "textmd": None, "mbox": None, "hbox": None, "text": None, "mathrm": None,
+    "textsuperscript": "sup",
+    "textsubscript": "sub",
     "url": None, "nolinkurl": None, "NoCaseChange": None, "MakeUppercase": None,
 }  # fmt: skip
 #: Declarations switching the font for the rest of the group: ``{\em text}``.
@@ -81,15 +82,15 @@ _SWITCHES: dict[str, str | None] = {
     "normalfont": None, "mdseries": None, "relax": None,
 }  # fmt: skip
 #: Commands that print nothing.
-_SILENT = frozenset({"relax", "protect", "/", "noopsort"})
+_SILENT = frozenset({"relax", "protect", "/", "-", "@", "noopsort", "ignorespaces"})
 
 # Private-use placeholders for characters that must survive brace parsing.
 _LBRACE, _RBRACE, _BACKSLASH = "\ue000", "\ue001", "\ue002"
 _ESCAPES = (
-    ("\\textbackslash{}", _BACKSLASH), ("\\textbackslash", _BACKSLASH),
-    ("\\{", _LBRACE), ("\\}", _RBRACE), ("\\textbraceleft", _LBRACE),
-    ("\\textbraceright", _RBRACE),
-)  # fmt: skip
+    (re.compile(r"\\textbackslash(?:\{\}|\s*)"), _BACKSLASH),
+    (re.compile(r"\\textbraceleft(?:\{\}|\s*)|\\\{"), _LBRACE),
+    (re.compile(r"\\textbraceright(?:\{\}|\s*)|\\\}"), _RBRACE),
+)
 _SPACES = (("\\\\", " "), ("\\,", "\u2009"), ("\\;", " "), ("\\:", " "), ("\\!", ""))
 _COMMAND = re.compile(r"\\([A-Za-z]+|[^A-Za-z\s])\s*")
 _TRAILING_COMMAND = re.compile(r"\\([A-Za-z]+)\s*$")
@@ -113,8 +114,8 @@ def decode_latex(value: str) -> tuple[Text, list[str]]:
     """
     issues: list[str] = []
     raw = value
-    for old, new in _ESCAPES:
-        raw = raw.replace(old, new)
+    for pattern, placeholder in _ESCAPES:
+        raw = pattern.sub(placeholder, raw)
     for old, new in _SPACES:
         raw = raw.replace(old, new)
     try:
@@ -122,52 +123,96 @@ def decode_latex(value: str) -> tuple[Text, list[str]]:
     except Exception as exc:  # latexcodec raising on odd input: keep the text raw
         issues.append(f"cannot decode LaTeX ({exc})")
         decoded = raw
-    try:
-        tree = LaTeXParser(decoded).parse()
-    except PybtexSyntaxError:
+    tree = _parse_braces(decoded)
+    if tree is None:
         issues.append("unbalanced braces")
         return Text(_restore(decoded)), issues
-    parts = _convert(list(tree.parts), issues)
-    return Text(*parts), issues
+    return Text(*_convert(tree, issues)), issues
 
 
-def _convert(parts: Sequence[BaseText], issues: list[str]) -> list[BaseText]:
+@dataclass
+class _Group:
+    """A ``{...}`` group of the field text."""
+
+    children: list[str | _Group]
+
+
+def _parse_braces(s: str) -> list[str | _Group] | None:
+    """Split ``s`` into text and nested brace groups; None if the braces do not balance.
+
+    (pybtex's own LaTeXParser merges adjacent groups, which loses ``\\href{url}{text}``.)
+    """
+    stack: list[list[str | _Group]] = [[]]
+    start = 0
+    for pos, ch in enumerate(s):
+        if ch not in "{}":
+            continue
+        if pos > start:
+            stack[-1].append(s[start:pos])
+        start = pos + 1
+        if ch == "{":
+            group = _Group([])
+            stack[-1].append(group)
+            stack.append(group.children)
+        elif len(stack) == 1:
+            return None
+        else:
+            stack.pop()
+    if len(stack) != 1:
+        return None
+    if start < len(s):
+        stack[0].append(s[start:])
+    return stack[0]
+
+
+def _convert(nodes: list[str | _Group], issues: list[str]) -> list[BaseText]:
     """Unwrap brace groups and apply font commands; record unknown commands in ``issues``."""
     out: list[BaseText] = []
     i = 0
-    while i < len(parts):
-        part = parts[i]
+    while i < len(nodes):
+        node_ = nodes[i]
         i += 1
-        if isinstance(part, Protected):
-            out.extend(_convert_group(list(part.parts), issues))
+        if isinstance(node_, _Group):
+            out.extend(_convert_group(node_, issues))
             continue
-        s = str(part)
-        trailing = _TRAILING_COMMAND.search(s)
-        arg: Protected | None = None
-        if trailing and i < len(parts) and isinstance(parts[i], Protected):
-            arg = parts[i]
+        trailing = _TRAILING_COMMAND.search(node_)
+        if trailing is None or i >= len(nodes) or not isinstance(nodes[i], _Group):
+            out.extend(_convert_string(node_, issues))
+            continue
+        out.extend(_convert_string(node_[: trailing.start()], issues))
+        name = trailing.group(1)
+        arg = nodes[i]
+        assert isinstance(arg, _Group)
+        i += 1
+        if name == "href" and i < len(nodes) and isinstance(nodes[i], _Group):
+            url = _restore(_flatten(arg))
+            link_text = nodes[i]
+            assert isinstance(link_text, _Group)
             i += 1
-            s = s[: trailing.start()]
-        out.extend(_convert_string(s, issues))
-        if arg is not None and trailing is not None:
-            out.extend(_apply_command(trailing.group(1), arg, issues))
+            out.append(HRef(url, *_convert_group(link_text, issues)))
+            continue
+        out.extend(_apply_command(name, arg, issues))
     return out
 
 
-def _convert_group(parts: list[BaseText], issues: list[str]) -> list[BaseText]:
+def _flatten(group: _Group) -> str:
+    return "".join(c if isinstance(c, str) else _flatten(c) for c in group.children)
+
+
+def _convert_group(group: _Group, issues: list[str]) -> list[BaseText]:
     """A ``{...}`` group: may start with a switch such as ``\\em``."""
-    if parts and isinstance(parts[0], String):
-        m = _LEADING_SWITCH.match(str(parts[0]))
+    children = group.children
+    if children and isinstance(children[0], str):
+        m = _LEADING_SWITCH.match(children[0])
         if m and m.group(1) in _SWITCHES:
-            rest = [String(str(parts[0])[m.end() :]), *parts[1:]]
-            inner = _convert(rest, issues)
+            inner = _convert([children[0][m.end() :], *children[1:]], issues)
             tag = _SWITCHES[m.group(1)]
             return [Tag(tag, *inner)] if tag else inner
-    return _convert(parts, issues)
+    return _convert(children, issues)
 
 
-def _apply_command(name: str, arg: Protected, issues: list[str]) -> list[BaseText]:
-    inner = _convert_group(list(arg.parts), issues)
+def _apply_command(name: str, arg: _Group, issues: list[str]) -> list[BaseText]:
+    inner = _convert_group(arg, issues)
     if name in _ARG_COMMANDS:
         tag = _ARG_COMMANDS[name]
         return [Tag(tag, *inner)] if tag else inner

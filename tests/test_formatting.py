@@ -1,0 +1,295 @@
+"""The formatting stage: LaTeX to Unicode/HTML, escaping, problems, memoization."""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as etree
+from pathlib import Path
+
+import pytest
+from bibcite.bibliography import BibEntry, load_bibliography, parse_bibliography
+from bibcite.formatting import (
+    FormattedReference,
+    ReferenceFormatter,
+    format_entry,
+    latex_problems,
+)
+from bibcite.problems import Severity
+from bibcite.style import MedscapeStyle, decode_latex
+
+REPO = Path(__file__).resolve().parents[1]
+SOURCE = REPO.parent / "shared" / "source" / "calcinosis-cutis-medscape.txt"
+
+
+def entries(bibtex: str) -> list[BibEntry]:
+    bibliography, _ = parse_bibliography(bibtex, "t.bib")
+    assert bibliography is not None
+    return list(bibliography.entries)
+
+
+def with_title(title: str, **more: str) -> BibEntry:
+    extra = "".join(f", {k}={{{v}}}" for k, v in more.items())
+    head = "@article{k, author={Reiter, N.}, journal={J}, year={2001}"
+    return entries(f"{head}, title={{{title}}}{extra}}}")[0]
+
+
+def strip_tags(markup: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
+
+
+def assert_xml(markup: str) -> etree.Element:
+    """The reference list inserts the HTML through an XML parser: it must parse."""
+    return etree.fromstring(f"<span>{markup}</span>")
+
+
+# -- the real bibliography --------------------------------------------------------------------
+
+
+def test_all_entries_text_and_html_agree() -> None:
+    bibliography, problems = load_bibliography(REPO / "bibliography.bib")
+    assert bibliography is not None and problems == []
+    formatter = ReferenceFormatter()
+    for entry in bibliography.entries:
+        ref = formatter.format(entry, "bibliography.bib")
+        assert ref.key == entry.key
+        assert ref.text and "\n" not in ref.text
+        assert strip_tags(ref.html) == ref.text
+        assert_xml(ref.html)
+    assert formatter.problems == []
+    assert formatter.formatted_count == len(bibliography.entries)
+
+
+def test_html_of_every_source_reference_matches_the_source() -> None:
+    assert SOURCE.is_file(), f"source article not found at {SOURCE}"
+    expected = {
+        int(m.group(1)): re.sub(r"(\s*\[(?:Medline|Full Text)\]\.?)+\s*$", "", m.group(2))
+        for m in re.finditer(r"^\s+(\d+)\.\s+(\S.*\[Medline\].*)$", SOURCE.read_text(), re.M)
+    }
+    assert sorted(expected) == list(range(1, 35))
+    bibliography, _ = load_bibliography(REPO / "bibliography.bib")
+    assert bibliography is not None
+    for entry in bibliography.entries[:34]:
+        ref, problems = format_entry(entry, "bibliography.bib")
+        assert problems == []
+        got = re.sub(r"\s", "", strip_tags(ref.html))
+        assert got == re.sub(r"\s", "", expected[entry.index]), entry.key
+
+
+# -- LaTeX ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("latex", "text", "markup"),
+    [
+        ('G{\\"o}del', "Gödel", "Gödel"),
+        ('G\\"{o}del', "Gödel", "Gödel"),
+        ("Jucgl{\\`a}", "Jucglà", "Jucglà"),
+        ("Peyr{\\'i}", "Peyrí", "Peyrí"),
+        ('Reguia{\\"\\i}', "Reguiaï", "Reguiaï"),
+        ("{\\c c}a va", "ça va", "ça va"),
+        ("Stra\\ss e", "Straße", "Straße"),
+        ("{\\o}re", "øre", "øre"),
+        ("1--2", "1–2", "1–2"),
+        ("a---b", "a—b", "a—b"),
+        ("1-2", "1-2", "1-2"),
+        ("A \\& B", "A & B", "A &amp; B"),
+        ("50\\%", "50%", "50%"),
+        ("a~b", "a\u00a0b", "a\u00a0b"),
+        ("\\emph{Nature} cover", "Nature cover", "<em>Nature</em> cover"),
+        ("\\textit{in vivo}", "in vivo", "<em>in vivo</em>"),
+        ("\\textbf{Bold}", "Bold", "<strong>Bold</strong>"),
+        ("{\\em in vitro} study", "in vitro study", "<em>in vitro</em> study"),
+        ("{\\it E. coli}", "E. coli", "<em>E. coli</em>"),
+        ('\\emph{G{\\"o}del}', "Gödel", "<em>Gödel</em>"),
+        ("Ca\\textsuperscript{2+}", "Ca2+", "Ca<sup>2+</sup>"),
+        ("{Calcinosis} {DNA}", "Calcinosis DNA", "Calcinosis DNA"),
+        ("$\\alpha$-actin", "α-actin", "α-actin"),
+        ("\\textsc{Small} caps", "Small caps", "Small caps"),
+        ("braces \\{x\\}", "braces {x}", "braces {x}"),
+        ("back\\textbackslash slash", "back\\slash", "back\\slash"),
+        ("soft\\-hyphen", "soft\u00adhyphen", "soft\u00adhyphen"),  # a soft hyphen
+    ],
+)
+def test_latex_decoding(latex: str, text: str, markup: str) -> None:
+    ref, problems = format_entry(with_title(latex), "t.bib")
+    assert problems == []
+    assert ref.text == f"Reiter N. {text}. J. 2001."
+    assert ref.html == f"Reiter N. {markup}. J. 2001."
+    assert_xml(ref.html)
+
+
+def test_href_becomes_a_link() -> None:
+    ref, problems = format_entry(with_title("See \\href{https://example.org/?a=1&b=2}{here}"), "t")
+    assert problems == []
+    assert ref.text == "Reiter N. See here. J. 2001."
+    assert '<a href="https://example.org/?a=1&amp;b=2">here</a>' in ref.html
+    assert_xml(ref.html)
+
+
+def test_undecodable_latex_is_a_problem_with_file_line_key_and_field() -> None:
+    bib = "% comment\n\n@article{good, title={T}, author={A, B}, journal={J}, year={2001}}\n\n" \
+          "@article{bad,\n  author={Reiter, N.},\n  title={The \\weird{x} case},\n" \
+          "  journal={J}, year={2001}}\n"  # fmt: skip
+    entry = entries(bib)[1]
+    ref, problems = format_entry(entry, "docs/refs.bib")
+    assert ref.text == "Reiter N. The \\weird{x} case. J. 2001."  # still rendered, raw
+    assert len(problems) == 1
+    problem = problems[0]
+    assert problem.severity is Severity.WARNING
+    assert (problem.path, problem.line) == ("docs/refs.bib", 5)
+    assert "'bad'" in problem.message and "'title'" in problem.message
+    assert "\\weird" in problem.message
+    assert str(problem).startswith("docs/refs.bib:5:1: entry 'bad', field 'title'")
+    assert latex_problems(entry, "docs/refs.bib") == problems
+
+
+def test_undecodable_latex_in_a_name() -> None:
+    entry = entries("@article{k, author={\\foo{Bar}, A.}, title={T}, journal={J}, year={2001}}")[0]
+    ref, problems = format_entry(entry, "t.bib")
+    assert ref.text.startswith("\\foo{Bar} A. T.")
+    assert [p.message.split(":")[0] for p in problems] == ["entry 'k', field 'author'"]
+
+
+def test_unbalanced_braces_are_reported_and_shown_raw() -> None:
+    text, issues = decode_latex("a {b")
+    assert str(text) == "a {b" and issues == ["unbalanced braces"]
+    text, issues = decode_latex("a } b")
+    assert str(text) == "a } b" and issues == ["unbalanced braces"]
+
+
+# -- escaping ---------------------------------------------------------------------------------
+
+
+def test_html_is_escaped() -> None:
+    ref, problems = format_entry(
+        with_title('<script>alert("x")</script> & <b>bold</b>', journal="J <i>&amp;</i>"), "t"
+    )
+    assert problems == []
+    assert "<script>" not in ref.html and "<b>" not in ref.html and "<i>" not in ref.html
+    assert '&lt;script&gt;alert("x")&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;' in ref.html
+    assert ref.text.startswith('Reiter N. <script>alert("x")</script> & <b>bold</b>.')
+    root = assert_xml(ref.html)
+    assert list(root) == []  # no element at all: everything is text
+
+
+def test_names_are_escaped() -> None:
+    entry = entries("@article{k, author={<img src=x onerror=y>, A.}, title={T}, year={1}}")[0]
+    ref, _ = format_entry(entry, "t")
+    assert "<img" not in ref.html and "&lt;img" in ref.html
+
+
+@pytest.mark.parametrize(
+    ("url", "linked"),
+    [
+        ('https://example.org/a"onmouseover="x', True),
+        ("https://example.org/a?x=<y>&z", True),
+        ("javascript:alert(1)", False),
+        ("data:text/html,<script>", False),
+    ],
+)
+def test_urls_are_escaped_and_only_http_is_linked(url: str, linked: bool) -> None:
+    entry = entries(f"@online{{k, title={{T}}, year={{2020}}, url={{{url}}}}}")[0]
+    ref, _ = format_entry(entry, "t")
+    root = assert_xml(ref.html)
+    links = root.findall("a")
+    assert len(links) == (1 if linked else 0)
+    if linked:
+        assert links[0].get("href") == url
+    assert ref.text.endswith(f"Available at: {url}")
+    assert strip_tags(ref.html) == ref.text
+
+
+# -- robustness -------------------------------------------------------------------------------
+
+
+def test_a_failing_style_yields_a_fallback_and_a_problem(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(self: MedscapeStyle, e: object) -> object:
+        raise RuntimeError("broken template")
+
+    monkeypatch.setattr(MedscapeStyle, "get_article_template", boom)
+    ref, problems = format_entry(with_title("Some {\\'e}tude"), "t.bib")
+    assert ref == FormattedReference("k", "k. Some étude.", "k. Some étude.")
+    assert len(problems) == 1 and "broken template" in problems[0].message
+    assert problems[0].line == 1
+
+
+def test_an_empty_entry_shows_its_key() -> None:
+    entry = entries("@article{lonely, note={}}")[0]
+    ref, _ = format_entry(entry, "t")
+    assert ref.text == "lonely"
+
+
+def test_unknown_style_falls_back_to_medscape() -> None:
+    entry = with_title("T")
+    ref, problems = format_entry(entry, "t.bib", style="no-such-style")
+    assert ref.text == "Reiter N. T. J. 2001."
+    assert len(problems) == 1 and "no-such-style" in problems[0].message
+
+
+def test_another_pybtex_style_can_be_used() -> None:
+    ref, problems = format_entry(with_title('T {\\"o} 1--2', pages="3--4"), "t", style="unsrt")
+    assert problems == []
+    assert "N.\u00a0Reiter" in ref.text and "ö" in ref.text and "3–4" in ref.text
+    assert "bibtex-protected" not in ref.html
+    assert strip_tags(ref.html) == ref.text
+    assert_xml(ref.html)
+
+
+# -- memoization ------------------------------------------------------------------------------
+
+
+def test_the_same_entry_is_formatted_once() -> None:
+    formatter = ReferenceFormatter()
+    entry = with_title("T")
+    first = formatter.format(entry, "t.bib")
+    second = formatter.format(entry, "t.bib")
+    assert first == second
+    assert formatter.formatted_count == 1
+    # the same content parsed again (a rebuild) is still a cache hit
+    assert formatter.format(with_title("T"), "t.bib") == first
+    assert formatter.formatted_count == 1
+
+
+def test_a_changed_entry_is_formatted_again() -> None:
+    formatter = ReferenceFormatter()
+    assert formatter.format(with_title("Old"), "t").text == "Reiter N. Old. J. 2001."
+    assert formatter.format(with_title("New"), "t").text == "Reiter N. New. J. 2001."
+    assert formatter.formatted_count == 2
+
+
+def test_the_same_content_under_another_key_keeps_its_key() -> None:
+    a, b = entries("@article{a, title={T}, year={1}}\n@article{b, title={T}, year={1}}")
+    formatter = ReferenceFormatter()
+    assert formatter.format(a, "t").key == "a"
+    assert formatter.format(b, "t").key == "b"
+    assert formatter.formatted_count == 1
+
+
+def test_style_is_part_of_the_cache_key() -> None:
+    entry = with_title("T")
+    medscape, unsrt = ReferenceFormatter(), ReferenceFormatter("unsrt")
+    assert medscape.format(entry, "t").text != unsrt.format(entry, "t").text
+
+
+def test_problems_are_reported_once_per_build_and_again_after_take() -> None:
+    formatter = ReferenceFormatter()
+    entry = with_title("\\weird{x}")
+    for _ in range(3):  # cited on three pages
+        formatter.format(entry, "t.bib")
+    assert len(formatter.problems) == 1
+    assert len(formatter.take_problems()) == 1
+    assert formatter.problems == []
+    formatter.format(entry, "t.bib")  # next rebuild: cached, but the warning comes back
+    assert len(formatter.problems) == 1
+    assert formatter.formatted_count == 1
+
+
+def test_cached_problems_name_the_current_path_and_line() -> None:
+    formatter = ReferenceFormatter()
+    formatter.format(with_title("\\weird{x}"), "a.bib")
+    moved = entries("\n\n\n@article{k, author={Reiter, N.}, title={\\weird{x}}, journal={J}, "
+                    "year={2001}}")[0]  # fmt: skip
+    formatter.format(moved, "b.bib")
+    assert formatter.formatted_count == 1
+    assert [(p.path, p.line) for p in formatter.problems] == [("a.bib", 1), ("b.bib", 4)]
