@@ -206,6 +206,7 @@ def parse_bibliography(
                 captured.append(exc)
     finally:
         pybtex.errors.set_strict_mode(saved_strict)
+    broken: set[int] = set()  # lines of entries with a syntax error: no field checks there
     for error in captured:
         if "repeated bibliography entry" in str(error):
             continue  # reported above, with both lines
@@ -213,6 +214,7 @@ def parse_bibliography(
         if isinstance(error, PybtexSyntaxError):
             start = error.error_context_info[0] or 0
             entry_line = _line_of(text, start)
+            broken.add(entry_line)
             where = f" (in the entry starting on line {entry_line})" if entry_line != line else ""
             problems.append(
                 _error(
@@ -243,7 +245,7 @@ def parse_bibliography(
                     f"Use one of: {', '.join(sorted(KNOWN_TYPES))}",
                 )
             )
-        for name in REQUIRED_FIELDS.get(etype, DEFAULT_REQUIRED):
+        for name in () if line in broken else REQUIRED_FIELDS.get(etype, DEFAULT_REQUIRED):
             if name == "author":
                 present = bool(entry.persons.get("author")) or bool(entry.persons.get("editor"))
             else:

@@ -17,6 +17,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 
+from bibcite.bibliography import Bibliography
 from bibcite.engine import PageCitations
 from bibcite.problems import Problem, Severity
 
@@ -156,3 +157,16 @@ def _shown(path: Path, root: Path) -> str:
         return os.path.relpath(path, root)
     except ValueError:
         return str(path)
+
+
+def uncited_problems(bibliography: Bibliography, uncited: list[str]) -> list[Problem]:
+    """One warning listing every entry no page cites."""
+    if not uncited:
+        return []
+    first = bibliography[uncited[0]].line
+    noun = "entry is" if len(uncited) == 1 else "entries are"
+    return [
+        Problem(bibliography.path, first, 1,
+                f"{len(uncited)} {noun} never cited: {', '.join(uncited)}",
+                "Cite them on a page or remove them from the bibliography")
+    ]  # fmt: skip

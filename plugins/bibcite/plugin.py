@@ -99,12 +99,8 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
             html = self.engine.render_bibliography(cited_on(pages))
             refs_file.page.content = site.insert_bibliography(refs_file.page.content or "", html)
         uncited = self.engine.uncited(self.pages.values())
-        if uncited:
-            log.warning(
-                f"{self.engine.bibliography.path}:0:0: {len(uncited)} entries are never cited: "
-                f"{', '.join(uncited)}. Cite them or remove them from the bibliography"
-            )
-        report(self.formatter.take_problems())
+        report(site.uncited_problems(self.engine.bibliography, uncited))
+        report(list(dict.fromkeys(self.formatter.take_problems())))  # once per entry
         return env
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:

@@ -29,4 +29,5 @@ class Problem:
     severity: Severity = Severity.WARNING
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.message}. {self.hint}"
+        end = " " if self.message.endswith(("?", "!", ".")) else ". "
+        return f"{self.path}:{self.line}:{self.col}: {self.message}{end}{self.hint}"

@@ -1,8 +1,8 @@
 """Stage 2: the citation syntax, as a Python-Markdown extension.
 
 ``[@key]``, ``[@a; @b; @c]`` and ``[@key, p. 3]`` are recognised by an inline pattern that
-Python-Markdown runs after code spans and backslash escapes (higher priority) and before links
-(lower priority). So code spans, fenced code, ``\\[@escaped]``, e-mail addresses and links are
+Python-Markdown runs after code spans, backslash escapes, links, autolinks and inline HTML
+(higher priorities). So code spans, fenced code, ``\\[@escaped]``, e-mail addresses and links are
 never taken for citations, by construction rather than by a regex over raw Markdown.
 
 The inline pattern only leaves a placeholder element per citation group. Once the whole page
@@ -32,7 +32,9 @@ _ATTR = "data-bibcite-group"
 # After inline patterns (the "inline" tree processor, 20), before attr_list (8) and toc (5),
 # so the References heading gets a permalink and a TOC entry.
 TREE_PRIORITY = 12
-INLINE_PRIORITY = 175  # below escape (180) and backticks (190), above links (160)
+# Below code spans (190), escapes (180), links and references (170-125), autolinks (120, 110)
+# and inline HTML (90), so all of those are taken first; above entities and emphasis.
+INLINE_PRIORITY = 85
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,83 @@
+"""Helpers shared by the tests: fixture mini-sites, real strict builds, golden files."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+FIXTURES = TESTS / "fixtures"
+GOLDEN = TESTS / "golden"
+MKDOCS = Path(sys.executable).parent / "mkdocs"
+
+
+@dataclass(frozen=True)
+class Build:
+    """A finished ``mkdocs build --strict``: exit code, combined output, the site directory."""
+
+    returncode: int
+    output: str
+    site: Path
+
+    def page(self, path: str) -> str:
+        return (self.site / path).read_text(encoding="utf-8")
+
+    def article(self, path: str) -> str:
+        """The page's main content (what the Markdown became), without the theme around it."""
+        html = self.page(path)
+        start = html.index('<article class="md-content__inner md-typeset">')
+        return html[start : html.index("</article>", start)]
+
+
+def copy_site(name: str, dest: Path) -> Path:
+    """A fresh copy of ``tests/fixtures/sites/<name>`` to modify in a test."""
+    target = dest / name
+    shutil.copytree(FIXTURES / "sites" / name, target)
+    return target
+
+
+def build(project: Path, *extra: str) -> Build:
+    """Run the real ``mkdocs build --strict`` (CLI, as a user would) on a project directory."""
+    site = project / "site"
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    proc = subprocess.run(
+        [str(MKDOCS), "build", "--strict", "-d", str(site), *extra],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    return Build(proc.returncode, proc.stdout + proc.stderr, site)
+
+
+def assert_golden(name: str, actual: str) -> None:
+    """Compare with ``tests/golden/<name>``; ``UPDATE_GOLDEN=1`` rewrites the file."""
+    path = GOLDEN / name
+    actual = _normalise(actual)
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+    expected = path.read_text(encoding="utf-8")
+    if actual != expected:
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(keepends=True),
+                actual.splitlines(keepends=True),
+                f"golden/{name}",
+                "actual",
+            )
+        )
+        raise AssertionError(f"{name} differs from its golden file:\n{diff}")
+
+
+def _normalise(html: str) -> str:
+    lines = [line.rstrip() for line in html.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"

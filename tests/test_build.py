@@ -1,0 +1,185 @@
+"""Whole builds of fixture mini-sites with the real ``mkdocs build --strict``.
+
+Each scenario starts from ``tests/fixtures/sites/basic`` and changes one thing; the table says
+what the build must do: succeed, or fail naming the file, line and key, never with a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from support import assert_golden, build, copy_site
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """write: files to (over)write, relative to the project; append: text added to a file."""
+
+    name: str
+    write: dict[str, str | bytes] = field(default_factory=dict)
+    append: dict[str, str] = field(default_factory=dict)
+    delete: tuple[str, ...] = ()
+    ok: bool = True
+    messages: tuple[str, ...] = ()
+    rendered: tuple[tuple[str, str], ...] = ()  # (page, text it must contain)
+
+
+BIB = "refs.bib"
+SCENARIOS = [
+    Scenario("valid site builds"),
+    Scenario(
+        "unknown key: located, close key suggested, rendered visibly",
+        append={"docs/other.md": "\nA typo [@gama2002second].\n"},
+        ok=False,
+        messages=(
+            "WARNING -  docs/other.md:5:8: unknown citation key 'gama2002second'; did you "
+            "mean 'gamma2002second'? Fix the key or add an entry 'gama2002second' to refs.bib",
+        ),
+        rendered=(("other/index.html", "?gama2002second"),),
+    ),
+    Scenario(
+        "unknown key inside a group keeps the known ones",
+        append={"docs/other.md": "\nMixed [@alpha2001first; @nosuchkey].\n"},
+        ok=False,
+        messages=("docs/other.md:5:7: unknown citation key 'nosuchkey'",),
+        rendered=(("other/index.html", "?nosuchkey"),),
+    ),
+    Scenario(
+        "malformed group is located and shown as written",
+        append={"docs/other.md": "\nBroken [@a;;@b] here.\n"},
+        ok=False,
+        messages=("docs/other.md:5:8: empty citation item in '[@a;;@b]'",),
+        rendered=(("other/index.html", "[@a;;@b]"),),
+    ),
+    Scenario(
+        "empty citation",
+        append={"docs/other.md": "\nEmpty [@] here.\n"},
+        ok=False,
+        messages=("docs/other.md:5:7: empty citation item in '[@]'",),
+    ),
+    Scenario(
+        "an entry never cited: one warning listing it",
+        write={"docs/other.md": "# Other\n\nFirst [@alpha2001first].\n"},
+        ok=False,
+        messages=("refs.bib:29:1: 1 entry is never cited: epsilon2004fourth",),
+    ),
+    Scenario(
+        "duplicate key, same case",
+        append={
+            BIB: "\n@article{delta2003third,\n  author = {X, Y},\n  title = {T},\n"
+            "  journal = {J},\n  year = {2000},\n}\n"
+        },
+        ok=False,
+        messages=(
+            "refs.bib:38:10: duplicate citation key 'delta2003third', first defined on line 21",
+        ),
+    ),
+    Scenario(
+        "duplicate key, different case",
+        append={
+            BIB: "\n@article{Delta2003Third,\n  author = {X, Y},\n  title = {T},\n"
+            "  journal = {J},\n  year = {2000},\n}\n"
+        },
+        ok=False,
+        messages=(
+            "refs.bib:38:10: duplicate citation key 'Delta2003Third', first defined on "
+            "line 21 (keys differ only in case: 'delta2003third')",
+        ),
+    ),
+    Scenario(
+        "malformed BibTeX: unclosed brace",
+        append={BIB: "\n@article{zeta2005,\n  author = {Zeta, Z.,\n  title = {T},\n}\n"},
+        ok=False,
+        messages=(
+            "refs.bib:42:1: malformed BibTeX: premature end of file (in the entry starting "
+            "on line 38)",
+        ),
+    ),
+    Scenario(
+        "malformed BibTeX: missing comma",
+        append={BIB: "\n@article{zeta2005,\n  author = {Zeta, Z.}\n  title = {T},\n}\n"},
+        ok=False,
+        messages=(
+            "refs.bib:40:1: malformed BibTeX: '}' expected (in the entry starting on line 38)",
+        ),
+    ),
+    Scenario(
+        "missing bibliography",
+        delete=(BIB,),
+        ok=False,
+        messages=("Plugin 'bibcite' option 'bibliography'", "refs.bib"),
+    ),
+    Scenario(
+        "bibliography not UTF-8",
+        write={BIB: "@article{a,\n  author = {Ma\xefa, B.},\n}\n".encode("latin-1")},
+        ok=False,
+        messages=("refs.bib:2:15: bibliography is not UTF-8 (byte 0xef). Save the file as UTF-8",),
+    ),
+    Scenario(
+        "empty bibliography",
+        write={BIB: "% nothing yet\n"},
+        ok=False,
+        messages=("refs.bib:1:1: bibliography has no entries",),
+    ),
+    Scenario(
+        "entry without a title",
+        append={
+            BIB: "\n@article{zeta2005,\n  author = {Zeta, Z.},\n  journal = {J},\n"
+            "  year = {2005},\n}\n"
+        },
+        ok=False,
+        messages=("refs.bib:38:1: entry 'zeta2005' has no 'title' field",),
+    ),
+    Scenario(
+        "a generated page that also exists in the docs",
+        write={"docs/references.md": "# Mine\n"},
+        ok=False,
+        messages=("docs/references.md:1:1: 'references.md' is generated by bibcite",),
+    ),
+]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+def test_build_scenario(scenario: Scenario, tmp_path: Path) -> None:
+    project = copy_site("basic", tmp_path)
+    for name, content in scenario.write.items():
+        target = project / name
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+    for name, text in scenario.append.items():
+        with (project / name).open("a", encoding="utf-8") as f:
+            f.write(text)
+    for name in scenario.delete:
+        (project / name).unlink()
+
+    result = build(project)
+
+    assert "Traceback" not in result.output, result.output
+    assert (result.returncode == 0) is scenario.ok, result.output
+    for message in scenario.messages:
+        assert message in result.output, result.output
+    if scenario.rendered:
+        relaxed = build(project, "--no-strict")  # warnings only: the pages are written
+        for page, text in scenario.rendered:
+            assert text in relaxed.article(page)
+
+
+def test_rendered_html_matches_golden(tmp_path: Path) -> None:
+    result = build(copy_site("basic", tmp_path))
+    assert result.returncode == 0, result.output
+    for page in ("index.html", "other/index.html", "references/index.html"):
+        assert_golden(f"sites/basic/{page.replace('/', '_')}", result.article(page))
+
+
+def test_page_numbering_numbers_by_first_citation(tmp_path: Path) -> None:
+    project = copy_site("basic", tmp_path)
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text().replace("numbering: global", "numbering: page"))
+    result = build(project)
+    assert result.returncode == 0, result.output
+    # other.md cites epsilon (4th in the .bib) first, then alpha (1st): they become 1 and 2.
+    assert_golden("sites/basic-page-numbering/other.html", result.article("other/index.html"))

@@ -1,0 +1,148 @@
+"""The citation syntax, through Python-Markdown: what is a citation and what is not."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as etree
+from collections.abc import Sequence
+
+import markdown
+import pytest
+
+from bibcite.syntax import (
+    CitationExtension,
+    CitationGroup,
+    CitationItem,
+    RenderedCitations,
+    locate,
+    parse_citation,
+)
+
+
+class Recorder:
+    """A handler that records the groups and renders each as ``<cite>N</cite>``."""
+
+    def __init__(self) -> None:
+        self.groups: list[CitationGroup] = []
+
+    def render_groups(self, groups: Sequence[CitationGroup]) -> RenderedCitations:
+        self.groups = list(groups)
+        out = []
+        for g in groups:
+            el = etree.Element("cite")
+            el.text = f"#{g.index}"
+            out.append(el)
+        return RenderedCitations(tuple(out), None)
+
+
+EXTENSIONS = ["footnotes", "tables", "admonition", "md_in_html", "pymdownx.superfences", "toc"]
+
+
+def convert(text: str) -> tuple[list[CitationGroup], str]:
+    recorder = Recorder()
+    md = markdown.Markdown(extensions=[CitationExtension(recorder), *EXTENSIONS])
+    html = md.convert(text)
+    return recorder.groups, html
+
+
+@pytest.mark.parametrize(
+    ("source", "cited"),
+    [
+        ("A [@a].", [["a"]]),
+        ("A [@a; @b; @c].", [["a", "b", "c"]]),
+        ("A [@a;@b].", [["a", "b"]]),
+        ("Keys [@a_b-c:d.e9].", [["a_b-c:d.e9"]]),
+        ("Two [@a] and [@b].", [["a"], ["b"]]),
+        ("Nested [[@a]].", [["a"]]),
+        ("See [the text [@a]].", [["a"]]),
+        ("# Heading [@a]\n", [["a"]]),
+        ("| h |\n|---|\n| cell [@a] |\n", [["a"]]),
+        ('!!! note "T"\n    In an admonition [@a].\n', [["a"]]),
+        ("Note[^1].\n\n[^1]: In a footnote [@a].\n", [["a"]]),
+        ("* item [@a]\n* item [@b; @c]\n", [["a"], ["b", "c"]]),
+        ("> quoted [@a]\n", [["a"]]),
+        ('<div markdown="1">\nIn HTML [@a].\n</div>\n', [["a"]]),
+        ("**bold [@a]** and _em [@b]_", [["a"], ["b"]]),
+    ],
+)
+def test_citations_are_found(source: str, cited: list[list[str]]) -> None:
+    groups, _ = convert(source)
+    assert [[i.key for i in g.items] for g in groups] == cited
+    assert [g.index for g in groups] == list(range(1, len(cited) + 1))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "Code `[@a]` span.",
+        "Code ``x [@a] y`` span.",
+        "```\n[@a]\n```\n",
+        "~~~md\n[@a; @b]\n~~~\n",
+        "    [@a] indented code\n",
+        "Escaped \\[@a].",
+        "Mail a@b.org and [mail](mailto:a@b.org) and <a@b.org>.",
+        "Link [@a](https://example.org/).",
+        "Reference link [@a][r].\n\n[r]: https://example.org/\n",
+        "Autolink <https://example.org/[@a]>.",
+        "Not a citation [a] or [ @a] or @a.",
+        "Handle [email@a] is text.",
+    ],
+)
+def test_not_citations(source: str) -> None:
+    groups, html = convert(source)
+    assert groups == []
+    assert "<cite>" not in html
+
+
+@pytest.mark.parametrize(
+    ("raw", "items", "error"),
+    [
+        ("[@a]", (CitationItem("a"),), ""),
+        ("[@a, p. 3]", (CitationItem("a", "p. 3"),), ""),
+        ("[@a, pp. 3–5; @b]", (CitationItem("a", "pp. 3–5"), CitationItem("b")), ""),
+        ("[ @a ]", (CitationItem("a"),), ""),  # spaces inside the brackets are allowed
+        ("[@]", (), "empty citation item"),
+        ("[@a;;@b]", (), "empty citation item"),
+        ("[@a; b]", (), "malformed"),
+        ("[@a b]", (), "malformed"),
+        ("[@a.]", (), "malformed"),
+        ("[@a;]", (), "empty citation item"),
+    ],
+)
+def test_parse_citation(raw: str, items: tuple[CitationItem, ...], error: str) -> None:
+    got_items, got_error = parse_citation(raw)
+    assert got_items == items
+    assert (error in got_error) if error else got_error == ""
+
+
+@pytest.mark.parametrize("source", ["[@]", "[@a;;@b]", "[@a; b]"])
+def test_malformed_groups_are_kept_visible(source: str) -> None:
+    groups, html = convert(f"Text {source} end.")
+    assert len(groups) == 1 and groups[0].error
+    assert "#1" in html  # handed to the handler, which renders it (never dropped)
+
+
+def test_text_outside_citations_is_unchanged() -> None:
+    _, with_citation = convert("Before [@a] after *em*.")
+    _, without = convert("Before X after *em*.")
+    assert with_citation.replace("<cite>#1</cite>", "X") == without
+
+
+def test_citation_in_link_text_is_flagged() -> None:
+    groups, _ = convert("[see [@a]](https://example.org/) and [@b]")
+    assert [g.in_link for g in groups] == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("source", "raw", "occurrence", "fallback", "expected"),
+    [
+        ("x\n  [@a] y [@a]", "[@a]", 0, "", (2, 3)),
+        ("x\n  [@a] y [@a]", "[@a]", 1, "", (2, 10)),
+        ("\\[@a] [@a]", "[@a]", 0, "", (1, 7)),  # an escaped one is not it
+        ("cite: [foo, bar]", "[@foo; @bar]", 0, "bar", (1, 13)),
+        ("nothing here", "[@zz]", 0, "zz", (0, 0)),
+    ],
+)
+def test_locate(
+    source: str, raw: str, occurrence: int, fallback: str, expected: tuple[int, int]
+) -> None:
+    assert locate(source, raw, occurrence, fallback) == expected
