@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 import markdown
 import pytest
-
 from bibcite.syntax import (
     CitationExtension,
     CitationGroup,
