@@ -54,9 +54,11 @@ class SiteSources:
             classification = _generated(files, config, opts.classification_page, "", problems)
             for st in self.subtypes:
                 src_uri = f"{prefix}{st.slug}.md"
+                source = files.get_file_from_path(src_uri)
+                text = source.content_string if source is not None else ""
                 content = subtype_pages.render_subtype_page(st, self.subtypes)
                 _generated(files, config, src_uri, content, problems, replace=True)
-                self.sources[src_uri] = (_shown(st.path, self.root), st.source)
+                self.sources[src_uri] = (st.path, text)
 
             def url_for(slug: str) -> str:
                 target = files.get_file_from_path(f"{prefix}{slug}.md")
