@@ -108,6 +108,17 @@ def test_html_of_every_source_reference_matches_the_source() -> None:
         ("\\textsc{Small} caps", "Small caps", "Small caps"),
         ("braces \\{x\\}", "braces {x}", "braces {x}"),
         ("back\\textbackslash slash", "back\\slash", "back\\slash"),
+        ("$^{99m}$Tc MDP", "99mTc MDP", "<sup>99m</sup>Tc MDP"),
+        ("Na$_2$S$_2$O$_3$", "Na2S2O3", "Na<sub>2</sub>S<sub>2</sub>O<sub>3</sub>"),
+        ("$p < 0.05$", "p < 0.05", "p &lt; 0.05"),
+        ("TGF-$\\beta$ and \\ensuremath{\\alpha}", "TGF-β and α", "TGF-β and α"),
+        ("5 $\\mu$g", "5 µg", "5 µg"),
+        ("\\$5", "$5", "$5"),
+        ("\\`{\\i}", "ì", "ì"),
+        ("``quoted''", "“quoted”", "“quoted”"),
+        ("\\textquotedblleft x\\textquotedblright", "“x”", "“x”"),
+        ("37\\textdegree C", "37°C", "37°C"),
+        ("line\\\\break", "line break", "line break"),
         ("soft\\-hyphen", "soft\u00adhyphen", "soft\u00adhyphen"),  # a soft hyphen
     ],
 )

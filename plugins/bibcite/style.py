@@ -72,7 +72,7 @@ _ARG_COMMANDS: dict[str, str | None] = {
     "texttt": None, "textmd": None, "mbox": None, "hbox": None, "text": None, "mathrm": None,
     "textsuperscript": "sup",
     "textsubscript": "sub",
-    "url": None, "nolinkurl": None, "NoCaseChange": None, "MakeUppercase": None,
+    "url": None, "nolinkurl": None, "NoCaseChange": None,
 }  # fmt: skip
 #: Declarations switching the font for the rest of the group: ``{\em text}``.
 _SWITCHES: dict[str, str | None] = {
@@ -85,16 +85,52 @@ _SWITCHES: dict[str, str | None] = {
 _SILENT = frozenset({"relax", "protect", "/", "-", "@", "noopsort", "ignorespaces"})
 
 # Private-use placeholders for characters that must survive brace parsing.
-_LBRACE, _RBRACE, _BACKSLASH = "\ue000", "\ue001", "\ue002"
+_LBRACE, _RBRACE, _BACKSLASH, _DOLLAR = "\ue000", "\ue001", "\ue002", "\ue003"
 _ESCAPES = (
+    (re.compile(r"\\\$"), _DOLLAR),
     (re.compile(r"\\textbackslash(?:\{\}|\s*)"), _BACKSLASH),
     (re.compile(r"\\textbraceleft(?:\{\}|\s*)|\\\{"), _LBRACE),
     (re.compile(r"\\textbraceright(?:\{\}|\s*)|\\\}"), _RBRACE),
 )
+#: Text symbols latexcodec leaves alone.
+_SYMBOLS = {
+    "textquotedblleft": "\u201c", "textquotedblright": "\u201d", "textquoteleft": "\u2018",
+    "textquoteright": "\u2019", "textquotesingle": "'", "textquotedbl": '"',
+    "textemdash": "\u2014", "textendash": "\u2013", "textdegree": "\u00b0", "textmu": "\u00b5",
+    "texttimes": "\u00d7", "textpm": "\u00b1", "textellipsis": "\u2026", "ldots": "\u2026",
+    "dots": "\u2026", "textless": "<", "textgreater": ">", "textasciitilde": "~",
+    "textunderscore": "_", "textbar": "|", "S": "\u00a7", "P": "\u00b6", "dag": "\u2020",
+    "ddag": "\u2021", "textregistered": "\u00ae", "texttrademark": "\u2122",
+    "textcopyright": "\u00a9", "$": "$", "&": "&", "%": "%", "#": "#", "_": "_",
+}  # fmt: skip
 _SPACES = (("\\\\", " "), ("\\,", "\u2009"), ("\\;", " "), ("\\:", " "), ("\\!", ""))
 _COMMAND = re.compile(r"\\([A-Za-z]+|[^A-Za-z\s])\s*")
 _TRAILING_COMMAND = re.compile(r"\\([A-Za-z]+)\s*$")
 _LEADING_SWITCH = re.compile(r"^\s*\\([A-Za-z]+)(?:\s+|$|(?=[^A-Za-z]))")
+
+
+_MATH = re.compile(r"\$([^$]+)\$")
+_MATH_COMMAND = re.compile(r"\\[A-Za-z]+")
+_SCRIPT = re.compile(r"([\^_])(\{[^{}]*\}|\$\\[A-Za-z]+\$|[^\s{}$])")
+_ENSUREMATH = re.compile(r"\\ensuremath\s*\{([^{}]*)\}")
+_DOTLESS = re.compile(r"\{\\([ij])\}")
+
+
+def _math(m: re.Match[str]) -> str:
+    """Rewrite one math span: ``$^{99m}$Tc`` → ``\\textsuperscript{99m}Tc`` and
+    ``$\\alpha_1$`` → ``$\\alpha$\\textsubscript{1}``.
+
+    Symbols stay in math mode, one by one, for latexcodec; sub- and superscripts become text
+    commands; the rest is plain text.
+    """
+    inner = _MATH_COMMAND.sub(lambda c: f"${c.group(0)}$", m.group(1))
+
+    def script(s: re.Match[str]) -> str:
+        arg = s.group(2)
+        command = "\\textsuperscript" if s.group(1) == "^" else "\\textsubscript"
+        return command + (arg if arg.startswith("{") else "{" + arg + "}")
+
+    return _SCRIPT.sub(script, inner)
 
 
 def node(f: Callable[..., Text]) -> Any:
@@ -103,7 +139,12 @@ def node(f: Callable[..., Text]) -> Any:
 
 
 def _restore(s: str) -> str:
-    return s.replace(_LBRACE, "{").replace(_RBRACE, "}").replace(_BACKSLASH, "\\")
+    return (
+        s.replace(_LBRACE, "{")
+        .replace(_RBRACE, "}")
+        .replace(_BACKSLASH, "\\")
+        .replace(_DOLLAR, "$")
+    )
 
 
 def decode_latex(value: str) -> tuple[Text, list[str]]:
@@ -118,6 +159,9 @@ def decode_latex(value: str) -> tuple[Text, list[str]]:
         raw = pattern.sub(placeholder, raw)
     for old, new in _SPACES:
         raw = raw.replace(old, new)
+    raw = _ENSUREMATH.sub(r"$\1$", raw)
+    raw = _DOTLESS.sub(r"{\1}", raw)  # {\i} as an accent's base: \'{\i} is í
+    raw = _MATH.sub(_math, raw)
     try:
         decoded = codecs.decode(raw, "ulatex")  # type: ignore[call-overload]
     except Exception as exc:  # latexcodec raising on odd input: keep the text raw
@@ -225,8 +269,8 @@ def _convert_string(s: str, issues: list[str]) -> list[BaseText]:
     pos = 0
     for m in _COMMAND.finditer(s):
         name = m.group(1)
-        if name in _SILENT or name in _SWITCHES:
-            out.append(String(_restore(s[pos : m.start()])))
+        if name in _SILENT or name in _SWITCHES or name in _SYMBOLS:
+            out.append(String(_restore(s[pos : m.start()]) + _SYMBOLS.get(name, "")))
             pos = m.end()
             continue
         issues.append(f"unknown LaTeX command '\\{name}'")
