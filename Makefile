@@ -44,3 +44,16 @@ test: lint typecheck pytest
 
 clean:
 	rm -rf site dist .cache
+
+# --- benchmark (not part of `make test`; see BENCHMARKS.md) ------------------
+# BENCH_ARGS="--sizes small,middle --reps 5" to run part of it.
+BENCH_VENV := .venv-bench-bibtex
+BENCH_ARGS ?=
+.PHONY: bench
+$(BENCH_VENV)/.installed: benchmarks/requirements-bibtex.lock
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r benchmarks/requirements-bibtex.lock
+	touch $@
+
+bench: $(STAMP) $(BENCH_VENV)/.installed
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)

@@ -1,0 +1,1 @@
+"""Build-performance benchmarks of the bibcite plugin (see BENCHMARKS.md)."""

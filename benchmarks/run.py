@@ -1,0 +1,391 @@
+"""Build-time benchmark: the bibcite plugin against no citation plugin and mkdocs-bibtex.
+
+For each corpus size (pages, BibTeX entries, citation groups per page; see ``corpus.py``) this
+builds the same generated project, with the same theme (Material, ``navigation.prune``), as:
+
+- ``baseline``: no citation plugin (citations stay plain text);
+- ``bibcite``: this project's plugin, cold (``.cache/`` deleted before each build);
+- ``bibcite-warm``: the same, with the on-disk cache of formatted references left by a
+  previous build;
+- ``bibtex``: mkdocs-bibtex 4.4.0 (pybtex ``plain`` style, footnotes; a full-bibliography page
+  as bibcite has one), from its own venv ``.venv-bench-bibtex/``, made here if missing.
+
+Every build is ``python -m mkdocs build`` in a fresh subprocess; wall time is measured around
+it (interpreter start and imports included) and peak RSS comes from ``os.wait4``'s rusage of
+that very child. One untimed warm-up build per leg first, then ``--reps`` rounds, legs in a
+different order each round. Prints and writes (``--out``, default ``benchmarks/results/``)
+``results.json`` and ``results.md``: medians, ratios and the issue's targets.
+
+Also measures a ``mkdocs serve`` rebuild (``serve_rebuild.py``) unless ``--no-serve``.
+
+    python benchmarks/run.py                       # all sizes, 3 repetitions
+    python benchmarks/run.py --sizes small,middle --reps 5
+    python benchmarks/run.py --sizes large --reps 1 --legs baseline,bibcite
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+from benchmarks.corpus import CONFIG_FILES, GENERATOR_VERSION, SIZES, Size, generate  # noqa: E402
+
+LEGS = ("baseline", "bibcite", "bibcite-warm", "bibtex")
+BIBTEX_VENV = ROOT / ".venv-bench-bibtex"
+BIBTEX_LOCK = HERE / "requirements-bibtex.lock"
+#: Targets of the issue, per size: (numerator, denominator, bound, "<=" or ">=").
+TARGETS: dict[str, list[tuple[str, str, float, str]]] = {
+    "small": [("bibcite", "baseline", 1.10, "<=")],
+    "middle": [("bibcite", "baseline", 1.25, "<="), ("bibtex", "bibcite", 3.0, ">=")],
+    "large": [("bibcite", "baseline", 1.5, "<="), ("bibcite-warm", "baseline", 1.10, "<="),
+              ("bibtex", "bibcite", 3.0, ">=")],
+}  # fmt: skip
+RSS_TARGET = 1.3  # bibcite peak RSS / baseline peak RSS, every size
+_BUILT_IN = re.compile(r"Documentation built in ([0-9.]+) seconds")
+
+
+@dataclass
+class Run:
+    wall_s: float
+    cpu_s: float
+    maxrss_kib: int
+    mkdocs_s: float | None  # what MkDocs itself reports (no interpreter start, no imports)
+    returncode: int
+
+
+@dataclass
+class LegResult:
+    leg: str
+    runs: list[Run] = field(default_factory=list)
+    warnings: int = 0
+    check: str = ""
+
+    def summary(self) -> dict[str, Any]:
+        walls = [r.wall_s for r in self.runs]
+        built = [r.mkdocs_s for r in self.runs if r.mkdocs_s is not None]
+        return {
+            "median_wall_s": statistics.median(walls) if walls else None,
+            "min_wall_s": min(walls) if walls else None,
+            "max_wall_s": max(walls) if walls else None,
+            "median_cpu_s": statistics.median(r.cpu_s for r in self.runs) if self.runs else None,
+            "median_mkdocs_s": statistics.median(built) if built else None,
+            "peak_rss_mib": max(r.maxrss_kib for r in self.runs) / 1024 if self.runs else None,
+            "reps": len(self.runs),
+        }
+
+
+def python_for(leg: str) -> str:
+    return str(BIBTEX_VENV / "bin" / "python") if leg == "bibtex" else sys.executable
+
+
+def ensure_bibtex_venv() -> None:
+    """Create ``.venv-bench-bibtex/`` from the pinned lock file if it is missing or stale."""
+    stamp = BIBTEX_VENV / ".installed"
+    if stamp.exists() and stamp.stat().st_mtime >= BIBTEX_LOCK.stat().st_mtime:
+        return
+    print(f"setting up {BIBTEX_VENV.name}/ (mkdocs-bibtex, pinned) ...", flush=True)
+    if not (BIBTEX_VENV / "bin" / "python").exists():
+        subprocess.run(["python3", "-m", "venv", str(BIBTEX_VENV)], check=True)
+    pip = [str(BIBTEX_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+    subprocess.run([*pip, "-r", str(BIBTEX_LOCK)], check=True)
+    stamp.touch()
+
+
+def build_once(project: Path, leg: str, log_file: Path) -> Run:
+    config = CONFIG_FILES["bibcite" if leg.startswith("bibcite") else leg]
+    site = project / f"site-{leg}"
+    shutil.rmtree(site, ignore_errors=True)
+    if leg == "bibcite":
+        shutil.rmtree(project / ".cache", ignore_errors=True)
+    cmd = [python_for(leg), "-m", "mkdocs", "build", "-f", config, "-d", site.name]
+    with open(log_file, "wb") as log:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=project, stdout=log, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    text = log_file.read_text(errors="replace")
+    m = _BUILT_IN.search(text)
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss,
+               float(m.group(1)) if m else None, proc.returncode)  # fmt: skip
+
+
+def check_output(project: Path, leg: str) -> str:
+    """One page's HTML must show citations resolved (or, for the baseline, left as text)."""
+    page = project / f"site-{leg}" / "part-01" / "page-0001" / "index.html"
+    if not page.exists():
+        return f"missing {page.relative_to(project)}"
+    raw = page.read_text(errors="replace").count("[@")
+    if leg == "baseline":
+        return "ok" if raw else "expected plain [@key] text"
+    return "ok" if raw == 0 else f"{raw} unresolved [@ in page-0001"
+
+
+def bench_size(name: str, size: Size, legs: Sequence[str], reps: int, workdir: Path, seed: int,
+               serve: bool) -> dict[str, Any]:  # fmt: skip
+    project = workdir / name
+    t0 = time.perf_counter()
+    info = generate(project, size.pages, size.entries, size.cites, seed)
+    print(f"\n== {name}: {size.pages} pages, {size.entries} entries, {size.cites} groups/page "
+          f"({info.citations} citations; corpus made in {time.perf_counter() - t0:.1f} s)",
+          flush=True)  # fmt: skip
+    logs = project / "logs"
+    logs.mkdir(exist_ok=True)
+    results = {leg: LegResult(leg) for leg in legs}
+    for leg in legs:  # warm-up: OS file cache, .pyc files, and the on-disk cache for warm runs
+        run = build_once(project, "bibcite" if leg == "bibcite-warm" else leg,
+                         logs / f"{leg}-warmup.log")  # fmt: skip
+        if leg == "bibcite-warm":
+            run = build_once(project, leg, logs / f"{leg}-warmup.log")
+        text = (logs / f"{leg}-warmup.log").read_text(errors="replace")
+        results[leg].warnings = text.count("WARNING")
+        results[leg].check = check_output(project, leg) if run.returncode == 0 else "build failed"
+        print(f"  warm-up {leg:13s} {run.wall_s:7.2f} s  rc={run.returncode}  "
+              f"{results[leg].check}", flush=True)  # fmt: skip
+        if run.returncode != 0:
+            print(text[-3000:], file=sys.stderr)
+    order = list(legs)
+    shuffler = random.Random(seed)
+    for rep in range(reps):
+        shuffler.shuffle(order)
+        if "bibcite-warm" in order and "bibcite" in order:  # warm right after a cold build
+            order.remove("bibcite-warm")
+            order.insert(order.index("bibcite") + 1, "bibcite-warm")
+        for leg in order:
+            if results[leg].check == "build failed":
+                continue
+            run = build_once(project, leg, logs / f"{leg}-{rep}.log")
+            results[leg].runs.append(run)
+            rss = run.maxrss_kib / 1024
+            print(f"  rep {rep + 1}/{reps} {leg:13s} {run.wall_s:7.2f} s  {rss:6.0f} MiB  "
+                  f"(mkdocs: {run.mkdocs_s} s)", flush=True)  # fmt: skip
+    out: dict[str, Any] = {
+        "size": asdict(size),
+        "corpus": asdict(info),
+        "legs": {leg: {**r.summary(), "warnings_in_warmup": r.warnings, "check": r.check,
+                       "runs": [asdict(x) for x in r.runs]} for leg, r in results.items()},
+        "ratios": ratios({leg: r.summary() for leg, r in results.items()}),
+    }  # fmt: skip
+    if (project / ".cache").exists():
+        out["cache_files"] = sorted(str(p.relative_to(project)) for p in
+                                    (project / ".cache").rglob("*") if p.is_file())  # fmt: skip
+    if serve and "bibcite" in legs:
+        page = "part-01/page-0001.md"
+        proc = subprocess.run([sys.executable, str(HERE / "serve_rebuild.py"), "mkdocs.yml",
+                               "--page", page, "--rebuilds", "3"],
+                              cwd=project, capture_output=True, text=True)  # fmt: skip
+        if proc.returncode == 0:
+            out["serve"] = json.loads(proc.stdout.strip().splitlines()[-1])
+            s = out["serve"]
+            print(f"  serve: first build {s['first_build_s']:.2f} s, rebuilds "
+                  f"{', '.join(f'{x:.2f}' for x in s['rebuild_s'])} s, .bib re-parsed "
+                  f"{s.get('bib_reparsed')}x, entries re-formatted {s.get('entries_reformatted')}",
+                  flush=True)  # fmt: skip
+        else:
+            out["serve"] = {"error": proc.stderr[-2000:]}
+            print(f"  serve: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
+    return out
+
+
+def ratios(s: dict[str, dict[str, Any]]) -> dict[str, float]:
+    def wall(leg: str) -> float | None:
+        v = s.get(leg, {}).get("median_wall_s")
+        return float(v) if v else None
+
+    def rss(leg: str) -> float | None:
+        v = s.get(leg, {}).get("peak_rss_mib")
+        return float(v) if v else None
+
+    out: dict[str, float] = {}
+    for num, den in (("bibcite", "baseline"), ("bibcite-warm", "baseline"),
+                     ("bibtex", "bibcite"), ("bibtex", "baseline")):  # fmt: skip
+        a, b = wall(num), wall(den)
+        if a and b:
+            out[f"{num}/{den}"] = a / b
+    for num in ("bibcite", "bibcite-warm", "bibtex"):
+        a, b = rss(num), rss("baseline")
+        if a and b:
+            out[f"rss {num}/baseline"] = a / b
+    return out
+
+
+def target_rows(name: str, r: dict[str, float]) -> list[tuple[str, float | None, str, str]]:
+    rows = []
+    for num, den, bound, op in TARGETS.get(name, []):
+        v = r.get(f"{num}/{den}")
+        ok = "n/a" if v is None else ("met" if (v <= bound if op == "<=" else v >= bound)
+                                      else "MISSED")  # fmt: skip
+        rows.append((f"{num}/{den}", v, f"{op} {bound}", ok))
+    for leg in ("bibcite", "bibcite-warm"):
+        v = r.get(f"rss {leg}/baseline")
+        ok = "n/a" if v is None else ("met" if v <= RSS_TARGET else "MISSED")
+        rows.append((f"peak RSS {leg}/baseline", v, f"<= {RSS_TARGET}", ok))
+    return rows
+
+
+def _version(python: str, dist: str) -> str:
+    code = f"import importlib.metadata as m; print(m.version({dist!r}))"
+    p = subprocess.run([python, "-c", code], capture_output=True, text=True)
+    return p.stdout.strip() if p.returncode == 0 else "not installed"
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem_kib = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal"):
+                mem_kib = int(line.split()[1])
+    versions = {d: _version(sys.executable, d)
+                for d in ("mkdocs", "mkdocs-material", "pybtex", "Markdown")}  # fmt: skip
+    versions["python"] = platform.python_version()
+    versions["bibcite (this project)"] = _version(sys.executable, "calcinosis-cutis-reference")
+    bibtex_py = python_for("bibtex")
+    if Path(bibtex_py).exists():
+        versions["mkdocs-bibtex"] = _version(bibtex_py, "mkdocs-bibtex")
+        versions["mkdocs (bibtex venv)"] = _version(bibtex_py, "mkdocs")
+    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gib": round(mem_kib / 1024**2, 1),
+            "kernel": platform.release(), "versions": versions}  # fmt: skip
+
+
+def markdown_report(data: dict[str, Any]) -> str:
+    m = data["machine"]
+    lines = [
+        f"Run {data['started']} (UTC), {data['elapsed_s']:.0f} s in all. "
+        f"Machine: {m['nproc']} cores, {m['cpu']}, {m['ram_gib']} GiB RAM, Linux {m['kernel']}.",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
+        f"Command: `{data['command']}`",
+        "",
+        "| size (pages, entries, groups/page) | leg | reps | median wall (s) | min–max (s) "
+        "| MkDocs-reported (s) | peak RSS (MiB) |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, res in data["sizes"].items():
+        sz = res["size"]
+        label = f"{name} ({sz['pages']}, {sz['entries']}, {sz['cites']})"
+        for leg, s in res["legs"].items():
+            if not s["reps"]:
+                lines.append(f"| {label} | {leg} | 0 | {s['check']} | | | |")
+                continue
+            lines.append(
+                f"| {label} | {leg} | {s['reps']} | {s['median_wall_s']:.2f} | "
+                f"{s['min_wall_s']:.2f}–{s['max_wall_s']:.2f} | "
+                f"{_fmt(s['median_mkdocs_s'])} | {s['peak_rss_mib']:.0f} |"
+            )
+    lines += ["", "| size | ratio | value | target | |", "|---|---|---:|---|---|"]
+    for name, res in data["sizes"].items():
+        shown = set()
+        for label, v, bound, ok in target_rows(name, res["ratios"]):
+            shown.add(label)
+            lines.append(f"| {name} | {label} | {_fmt(v)} | {bound} | {ok} |")
+        for label, v in res["ratios"].items():
+            if label not in shown and not label.startswith("peak"):
+                if label.startswith("rss "):
+                    label = "peak RSS " + label[4:]
+                    if label in shown:
+                        continue
+                lines.append(f"| {name} | {label} | {_fmt(v)} | | |")
+    serves = [(n, r["serve"]) for n, r in data["sizes"].items() if "serve" in r]
+    if serves:
+        lines += ["", "`mkdocs serve` rebuild after editing one page (bibcite, one process):", "",
+                  "| size | first build (s) | rebuilds (s) | .bib re-parsed "
+                  "| entries re-formatted |",
+                  "|---|---:|---|---:|---:|"]  # fmt: skip
+        for name, s in serves:
+            if "error" in s:
+                lines.append(f"| {name} | failed | | | |")
+                continue
+            lines.append(f"| {name} | {s['first_build_s']:.2f} | "
+                         f"{', '.join(f'{x:.2f}' for x in s['rebuild_s'])} | "
+                         f"{s.get('bib_reparsed')} | {s.get('entries_reformatted')} |")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def _fmt(v: float | None) -> str:
+    return "–" if v is None else f"{v:.2f}"
+
+
+def parse_reps(spec: str) -> tuple[int, dict[str, int]]:
+    """``3`` or ``3,large=1``: default repetitions, and per-size overrides."""
+    default, per = 3, {}
+    for part in spec.split(","):
+        if "=" in part:
+            k, v = part.split("=", 1)
+            per[k.strip()] = int(v)
+        elif part.strip():
+            default = int(part)
+    return default, per
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    ap.add_argument("--sizes", default="small,middle,large",
+                    help=f"comma-separated, of {', '.join(SIZES)} (default: all)")  # fmt: skip
+    ap.add_argument("--reps", default="3", help="repetitions, e.g. 3 or '3,large=1' (>= 1)")
+    ap.add_argument("--legs", default=",".join(LEGS), help=f"of {', '.join(LEGS)}")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--workdir", type=Path, default=HERE / ".work")
+    ap.add_argument("--out", type=Path, default=HERE / "results")
+    ap.add_argument("--no-serve", action="store_true", help="skip the serve-rebuild measurement")
+    args = ap.parse_args(argv)
+    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    legs = [x.strip() for x in args.legs.split(",") if x.strip()]
+    unknown = [s for s in sizes if s not in SIZES] + [x for x in legs if x not in LEGS]
+    if unknown:
+        ap.error(f"unknown size or leg: {', '.join(unknown)}")
+    default_reps, per_size = parse_reps(args.reps)
+    if "bibtex" in legs:
+        ensure_bibtex_venv()
+    started = dt.datetime.now(dt.UTC)
+    t0 = time.perf_counter()
+    data: dict[str, Any] = {
+        "started": started.strftime("%Y-%m-%d %H:%M"),
+        "command": shlex.join(["python", "benchmarks/run.py", *(argv or sys.argv[1:])]),
+        "generator": GENERATOR_VERSION,
+        "machine": machine(),
+        "sizes": {},
+    }
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name in sizes:
+        reps = max(1, per_size.get(name, default_reps))
+        data["sizes"][name] = bench_size(name, SIZES[name], legs, reps, args.workdir, args.seed,
+                                         not args.no_serve)  # fmt: skip
+        data["elapsed_s"] = time.perf_counter() - t0
+        _write_results(args.out, data)  # after each size: a long run leaves partial results
+    report = markdown_report(data)
+    print("\n" + report)
+    print(f"results: {args.out / 'results.json'}, {args.out / 'results.md'}")
+    return 0
+
+
+def _write_results(out: Path, data: dict[str, Any]) -> None:
+    (out / "results.json").write_text(json.dumps(data, indent=2) + "\n")
+    (out / "results.md").write_text(markdown_report(data))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
