@@ -1,0 +1,197 @@
+"""The real site: a strict build, its content rules, and a rebuild as `mkdocs serve` does it."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+from support import REPO, Build, build
+
+from bibcite.bibliography import load_bibliography
+from bibcite.plugin import BibcitePlugin
+
+pytestmark = pytest.mark.slow
+
+# Pages (or sections) that are about the site, not clinical prose: they need no citations.
+NOT_CLINICAL_PAGES = {"about/index.html", "references/index.html", "404.html"}
+NOT_CLINICAL_SECTIONS = {"How to use this site", "Place in the classification", "References"}
+NOT_CLINICAL_INTROS = {"classification/index.html"}  # generated framing text above the diagram
+# Not statements: names, cross-references to other pages, admonition titles.
+NOT_STATEMENTS = re.compile(r"^(Also called:|See )")
+
+
+@pytest.fixture(scope="module")
+def real_site(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The real project, copied (sources only) and built with `mkdocs build --strict`."""
+    project = tmp_path_factory.mktemp("real") / "project"
+    project.mkdir()
+    for name in ("mkdocs.yml", "bibliography.bib"):
+        shutil.copy(REPO / name, project / name)
+    shutil.copytree(REPO / "docs", project / "docs")
+    result = build(project)
+    assert result.returncode == 0, result.output
+    return result
+
+
+def test_real_site_builds_strictly_without_warnings(real_site: Build) -> None:
+    assert "WARNING" not in real_site.output, real_site.output
+
+
+def test_every_entry_is_cited_somewhere(real_site: Build) -> None:
+    bibliography, problems = load_bibliography(REPO / "bibliography.bib")
+    assert bibliography is not None and not problems
+    assert len(bibliography.entries) == 35  # the 34 references of the source, and the source
+    page = real_site.article("references/index.html")
+    for entry in bibliography.entries:
+        item = re.search(rf'<li id="ref-{re.escape(entry.key)}" value="{entry.index}">(.*?)</li>',
+                         page, re.S)  # fmt: skip
+        assert item, f"{entry.key} missing from the References page"
+        assert "Cited on: <a" in item.group(1) or "Cited on: <span" in item.group(1), entry.key
+
+
+class _Blocks(HTMLParser):
+    """Collects the text blocks (paragraphs, list items) of an article, each with
+    the section it is in and whether it holds a citation."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.section = ""
+        self.blocks: list[tuple[str, str, bool]] = []
+        self._stack: list[list[object]] = []  # [tag, text, cited]
+        self._heading: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = dict(attrs).get("class") or ""
+        if tag in {"h1", "h2", "h3"}:
+            self._heading = []
+        elif tag in {"p", "li"} and "admonition-title" not in classes:
+            self._stack.append([tag, "", False])
+        if "citation" in classes.split() and self._stack:
+            for block in self._stack:
+                block[2] = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in {"h1", "h2", "h3"} and self._heading is not None:
+            if tag == "h2":
+                self.section = "".join(self._heading).replace("¶", "").strip()
+            self._heading = None
+        elif tag in {"p", "li"} and self._stack and self._stack[-1][0] == tag:
+            _, text, cited = self._stack.pop()
+            self.blocks.append((self.section, str(text).strip(), bool(cited)))
+
+    def handle_data(self, data: str) -> None:
+        if self._heading is not None:
+            self._heading.append(data)
+        for block in self._stack:
+            block[1] = str(block[1]) + data
+
+
+def test_every_paragraph_of_clinical_prose_is_cited(real_site: Build) -> None:
+    uncited = []
+    for path in sorted(real_site.site.rglob("*.html")):
+        rel = path.relative_to(real_site.site).as_posix()
+        if rel in NOT_CLINICAL_PAGES or "<article" not in path.read_text(encoding="utf-8"):
+            continue
+        parser = _Blocks()
+        parser.feed(real_site.article(rel))
+        for section, text, cited in parser.blocks:
+            if section in NOT_CLINICAL_SECTIONS or cited or NOT_STATEMENTS.match(text):
+                continue
+            if not section and rel in NOT_CLINICAL_INTROS:
+                continue
+            if text.endswith(":") or len(text.split()) < 4:
+                continue  # a lead-in to a list, a table label: not a statement
+            uncited.append(f"{rel} [{section}]: {html.unescape(text)[:100]}")
+    assert not uncited, "Paragraphs without a citation:\n" + "\n".join(uncited)
+
+
+def test_search_index_has_every_page(real_site: Build) -> None:
+    index = json.loads(real_site.page("search/search_index.json"))
+    locations = {doc["location"].split("#")[0] for doc in index["docs"]}
+    for page in ("subtypes/dystrophic/", "classification/", "references/", "treatment/"):
+        assert page in locations
+
+
+def test_serve_rebuild_reuses_the_parsed_bibliography(tmp_path: Path) -> None:
+    """Two builds in one process, as `mkdocs serve` does after an edit: the plugin instance is
+    kept, the unchanged .bib is not parsed again and no entry is formatted again."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("mkdocs.yml", "bibliography.bib"):
+        shutil.copy(REPO / name, project / name)
+    shutil.copytree(REPO / "docs", project / "docs")
+
+    def build_once() -> BibcitePlugin:
+        config = load_config(str(project / "mkdocs.yml"), site_dir=str(tmp_path / "site"))
+        config.plugins.on_startup(command="serve", dirty=False)
+        mkdocs_build(config)
+        plugin = config.plugins["bibcite"]
+        assert isinstance(plugin, BibcitePlugin)
+        return plugin
+
+    first = build_once()
+    assert first.formatter is not None
+    parses, formatted = first.bibliographies.parses, first.formatter.formatted_count
+    assert parses == 1 and formatted == 35  # every entry, once (the References page lists all)
+
+    page = project / "docs" / "treatment.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")
+    second = build_once()
+
+    assert second is first
+    assert second.formatter is not None
+    assert second.bibliographies.parses == 1
+    assert second.formatter.formatted_count == 35
+
+
+NEW_SUBTYPE = """---
+name: Zzexample calcinosis cutis
+classification: [idiopathic]
+parent: idiopathic
+summary: "A test-only subtype, added to check that one file is all a new subtype needs [@reiter2011diagnostic]."
+facts:
+  age: {text: "Any age", cite: [reiter2011diagnostic]}
+  sex: null
+  calcium: {value: normal, cite: [reiter2011diagnostic]}
+  phosphate: {value: normal, cite: [reiter2011diagnostic]}
+  sites: null
+  associations: null
+---
+## Definition
+
+Zzexample is a placeholder used only by this test [@reiter2011diagnostic].
+"""
+
+
+def test_adding_a_subtype_needs_one_file(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("mkdocs.yml", "bibliography.bib"):
+        shutil.copy(REPO / name, project / name)
+    shutil.copytree(REPO / "docs", project / "docs")
+    (project / "docs" / "subtypes" / "zzexample.md").write_text(NEW_SUBTYPE, encoding="utf-8")
+
+    result = build(project)
+
+    assert result.returncode == 0, result.output
+    page = result.article("subtypes/zzexample/index.html")
+    assert "Zzexample calcinosis cutis" in page and 'class="citation"' in page
+    # the navigation of every page, the comparison table and the diagram on the classification
+    # page, and the search index all carry it
+    home = result.page("index.html")
+    assert re.search(r'<a href="subtypes/zzexample/"[^>]*>\s*(<span[^>]*>)?\s*Zzexample', home)
+    classification = result.article("classification/index.html")
+    assert re.search(r"<td><a href=\"../subtypes/zzexample/\">Zzexample", classification)
+    svg = classification[classification.index("<svg") : classification.index("</svg>")]
+    assert 'href="../subtypes/zzexample/"' in svg and "Zzexample" in svg
+    index = json.loads(result.page("search/search_index.json"))
+    assert any(d["location"].startswith("subtypes/zzexample/") for d in index["docs"])
+    # and the page of its parent links to it
+    assert "zzexample" in result.article("subtypes/idiopathic/index.html")
