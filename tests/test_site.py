@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
-from support import REPO, Build, build
 
 from bibcite.bibliography import load_bibliography
 from bibcite.plugin import BibcitePlugin
+
+from support import REPO, Build, build
 
 pytestmark = pytest.mark.slow
 
@@ -155,7 +156,7 @@ NEW_SUBTYPE = """---
 name: Zzexample calcinosis cutis
 classification: [idiopathic]
 parent: idiopathic
-summary: "A test-only subtype, added to check that one file is all a new subtype needs [@reiter2011diagnostic]."
+summary: "A test-only subtype: one file is all a new one needs [@reiter2011diagnostic]."
 facts:
   age: {text: "Any age", cite: [reiter2011diagnostic]}
   sex: null

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import markdown
 import pytest
+
 from bibcite.syntax import (
     CitationExtension,
     CitationGroup,
