@@ -17,6 +17,9 @@ from bibcite.formatting import (
 )
 from bibcite.problems import Severity
 from bibcite.style import MedscapeStyle, decode_latex
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pybtex.database import Entry, Person
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO.parent / "shared" / "source" / "calcinosis-cutis-medscape.txt"
@@ -304,3 +307,30 @@ def test_cached_problems_name_the_current_path_and_line() -> None:
     formatter.format(moved, "b.bib")
     assert formatter.formatted_count == 1
     assert [(p.path, p.line) for p in formatter.problems] == [("a.bib", 1), ("b.bib", 4)]
+
+
+# -- any input --------------------------------------------------------------------------------
+
+_TOKENS = [*"ab <>&\"{}\\$^_~-.,:;%#'", "\\emph", "\\'", '\\"', "\\foo", "\\href"]
+_LATEXISH = st.lists(st.sampled_from(_TOKENS), max_size=30).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(title=_LATEXISH, journal=_LATEXISH, name=_LATEXISH)
+def test_any_field_text_formats_without_raising(title: str, journal: str, name: str) -> None:
+    entry = BibEntry(
+        "k",
+        1,
+        3,
+        Entry(
+            "article",
+            fields={"title": title, "journal": journal, "year": "2001"},
+            persons={"author": [Person(last=name or "A", first=name)]},
+        ),
+        "fp",
+    )
+    ref, problems = format_entry(entry, "t.bib")
+    assert_xml(ref.html)
+    # the same text, whitespace aside (a tag may keep a space that the text collapses)
+    assert strip_tags(ref.html).split() == ref.text.split()
+    assert all((p.path, p.line) == ("t.bib", 3) and "'k'" in p.message for p in problems)
