@@ -1,0 +1,292 @@
+"""The classification diagram: a layered tree drawn as inline, accessible SVG at build time.
+
+Columns, left to right: rare types (and, further left, their variants), the major types, then
+the variants of the major types (deeper variants further right). Each major type's variants are
+stacked beside it; each rare type is placed level with the major types it is classed under and
+joined to each of them (a dashed line when it is classed under more than one).
+
+The output is deterministic (no randomness, fixed number formatting), has no script, and takes
+its colours from ``currentColor`` so it follows the page's light or dark palette. The ``<svg>`` is
+wrapped in a ``<figure>`` (a block-level tag for Python-Markdown, so it is not put in a ``<p>``)
+and contains no blank line (so it stays one raw HTML block).
+
+The ``<svg>`` has ``role="group"`` rather than ``role="img"``: an ``img`` has presentational
+children, which would hide its links from assistive technology while leaving them focusable. Its
+name and description come from ``<title>`` and ``<desc>`` (``aria-labelledby``/``describedby``).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from html import escape
+from typing import TypeAlias
+
+NODE_W = 200
+COL_GAP = 64
+MARGIN = 12
+HEADER_H = 34
+LEGEND_H = 40
+LINE_H = 16
+PAD_Y = 9
+ROW_GAP = 14
+BLOCK_GAP = 0.35  # extra slots between the blocks of two major (or rare) types
+WRAP = 24  # characters per line of a label
+FONT_SIZE = 13
+
+_XOf: TypeAlias = Callable[[int], float]
+_YOf: TypeAlias = Callable[[float], float]
+
+
+@dataclass(frozen=True)
+class DiagramNode:
+    """One box of the diagram.
+
+    id: unique id (the subtype's slug).
+    label: the text of the box (plain text, escaped here).
+    href: link target, relative to the page that shows the diagram.
+    kind: ``major``, ``rare`` or ``variant``.
+    parent: id of the node it sits under (a variant), or ``None``.
+    classed_as: ids of the major types a rare type is joined to.
+    """
+
+    id: str
+    label: str
+    href: str
+    kind: str
+    parent: str | None = None
+    classed_as: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Box:
+    node: DiagramNode
+    col: int
+    slot: float
+    lines: tuple[str, ...]
+
+
+def render_diagram(
+    nodes: Sequence[DiagramNode],
+    title: str,
+    description: str,
+    caption: str = "Select a subtype to open its page. The table below gives the same "
+    "information as text.",
+    id_prefix: str = "bibcite-classification",
+) -> str:
+    """Return ``<figure>…<svg>…</svg><figcaption>…</figcaption></figure>`` for the nodes.
+
+    Nodes are drawn in the given order within their column (the caller sorts siblings).
+    """
+    boxes = _layout(nodes)
+    slot_h = max((PAD_Y * 2 + LINE_H * len(b.lines) for b in boxes.values()), default=32)
+    slot_h += ROW_GAP
+    cols = sorted({b.col for b in boxes.values()}) or [0]
+    n_cols = cols[-1] + 1
+    n_slots = max((b.slot + 1 for b in boxes.values()), default=1.0)
+    width = MARGIN * 2 + n_cols * NODE_W + (n_cols - 1) * COL_GAP
+    height = HEADER_H + n_slots * slot_h + LEGEND_H
+
+    def x_of(col: int) -> float:
+        return MARGIN + col * (NODE_W + COL_GAP)
+
+    def y_of(slot: float) -> float:
+        return HEADER_H + slot * slot_h + slot_h / 2
+
+    def box_h(b: _Box) -> float:
+        return PAD_Y * 2 + LINE_H * len(b.lines)
+
+    out: list[str] = [
+        '<figure class="bibcite-diagram">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="bibcite-diagram__svg" '
+        f'viewBox="0 0 {_n(width)} {_n(height)}" width="{_n(width)}" height="{_n(height)}" '
+        f'role="group" aria-labelledby="{id_prefix}-title" aria-describedby="{id_prefix}-desc" '
+        f'font-size="{FONT_SIZE}" style="max-width: 100%; height: auto;">',
+        f'<title id="{id_prefix}-title">{escape(title)}</title>',
+        f'<desc id="{id_prefix}-desc">{escape(description)}</desc>',
+        "<style>"
+        ".bibcite-diagram__node:hover rect,.bibcite-diagram__node:focus rect"
+        "{fill-opacity:0.2;stroke-width:2.5}"
+        ".bibcite-diagram__node:focus-visible{outline:2px solid;outline-offset:2px}"
+        "</style>",
+    ]
+
+    # column headers
+    kinds_by_col: dict[int, set[str]] = {}
+    for b in boxes.values():
+        kinds_by_col.setdefault(b.col, set()).add(b.node.kind)
+    out.append('<g class="bibcite-diagram__headers" fill="currentColor" font-weight="bold" '
+               'text-anchor="middle">')  # fmt: skip
+    for col in cols:
+        kinds = kinds_by_col.get(col, set())
+        label = (
+            "Major types" if "major" in kinds else "Rare types" if "rare" in kinds else "Variants"
+        )
+        out.append(f'<text x="{_n(x_of(col) + NODE_W / 2)}" y="{_n(HEADER_H - 14)}">{label}</text>')
+    out.append("</g>")
+
+    # edges, under the boxes
+    out.append('<g class="bibcite-diagram__edges" fill="none" stroke="currentColor" '
+               'stroke-opacity="0.55" stroke-width="1.5">')  # fmt: skip
+    for b in boxes.values():
+        parent = boxes.get(b.node.parent) if b.node.parent else None
+        if parent is not None:
+            out.append(_edge(parent, b, x_of, y_of, dashed=False))
+        dashed = len(b.node.classed_as) > 1
+        for target in b.node.classed_as:
+            if target in boxes:
+                out.append(_edge(b, boxes[target], x_of, y_of, dashed=dashed))
+    out.append("</g>")
+
+    # boxes
+    out.append('<g class="bibcite-diagram__nodes">')
+    for b in boxes.values():
+        x, cy, h = x_of(b.col), y_of(b.slot), box_h(b)
+        major = b.node.kind == "major"
+        out.append(
+            f'<a class="bibcite-diagram__node bibcite-diagram__node--{escape(b.node.kind)}" '
+            f'href="{escape(b.node.href)}">'
+        )
+        out.append(
+            f'<rect x="{_n(x)}" y="{_n(cy - h / 2)}" width="{NODE_W}" height="{_n(h)}" rx="6" '
+            f'fill="currentColor" fill-opacity="{"0.12" if major else "0.05"}" '
+            f'stroke="currentColor" stroke-width="{"2" if major else "1"}"/>'
+        )
+        weight = ' font-weight="bold"' if major else ""
+        out.append(f'<text fill="currentColor" text-anchor="middle"{weight}>')
+        first = cy - (len(b.lines) - 1) * LINE_H / 2
+        for i, line in enumerate(b.lines):
+            out.append(
+                f'<tspan x="{_n(x + NODE_W / 2)}" y="{_n(first + i * LINE_H)}" '
+                f'dominant-baseline="central">{escape(line)}</tspan>'
+            )
+        out.append("</text>")
+        out.append("</a>")
+    out.append("</g>")
+
+    # legend
+    ly = height - LEGEND_H / 2
+    out.append('<g class="bibcite-diagram__legend" fill="currentColor">')
+    out.append(
+        f'<path d="M{_n(MARGIN)} {_n(ly)}h36" fill="none" stroke="currentColor" '
+        f'stroke-width="1.5"/>'
+    )
+    out.append(
+        f'<text x="{_n(MARGIN + 44)}" y="{_n(ly)}" dominant-baseline="central">'
+        "variant of, or classed as</text>"
+    )
+    lx = MARGIN + 250
+    out.append(
+        f'<path d="M{_n(lx)} {_n(ly)}h36" fill="none" stroke="currentColor" '
+        f'stroke-width="1.5" stroke-dasharray="6 4"/>'
+    )
+    out.append(
+        f'<text x="{_n(lx + 44)}" y="{_n(ly)}" dominant-baseline="central">'
+        "variably classed (one of several types)</text>"
+    )
+    out.append("</g>")
+    out.append("</svg>")
+    if caption:
+        out.append(f"<figcaption>{escape(caption)}</figcaption>")
+    out.append("</figure>")
+    return "\n".join(out)
+
+
+def _layout(nodes: Sequence[DiagramNode]) -> dict[str, _Box]:
+    """Columns and vertical slots (fractional: a parent sits midway between its children)."""
+    ids = {n.id for n in nodes}
+    children: dict[str, list[DiagramNode]] = {}
+    for n in nodes:
+        if n.parent is not None and n.parent in ids and n.parent != n.id:
+            children.setdefault(n.parent, []).append(n)
+    tops = [n for n in nodes if n.parent is None or n.parent not in ids or n.parent == n.id]
+    majors = [n for n in tops if n.kind == "major"]
+    others = [n for n in tops if n.kind != "major"]
+    depth_right = 0
+    depth_left = 0
+    placed: dict[str, tuple[int, float]] = {}  # id -> (depth, relative slot); depth < 0 = left
+
+    def place(n: DiagramNode, depth: int, step: int, cursor: list[float], seen: set[str]) -> float:
+        nonlocal depth_right, depth_left
+        seen.add(n.id)
+        kids = [k for k in children.get(n.id, []) if k.id not in seen]
+        if kids:
+            ys = [place(k, depth + step, step, cursor, seen) for k in kids]
+            y = (ys[0] + ys[-1]) / 2
+        else:
+            y = cursor[0]
+            cursor[0] += 1
+        placed[n.id] = (depth, y)
+        depth_right = max(depth_right, depth)
+        depth_left = min(depth_left, depth)
+        return y
+
+    # right side: each major type and its variants, stacked
+    seen: set[str] = set()
+    cursor = [0.0]
+    for n in majors:
+        if n.id not in seen:
+            place(n, 0, 1, cursor, seen)
+            cursor[0] += BLOCK_GAP
+    # left side: each rare type (and its variants), as near as possible to its major types
+    blocks: list[tuple[float, int, DiagramNode, dict[str, tuple[int, float]], float]] = []
+    for index, n in enumerate(others):
+        if n.id in seen:
+            continue
+        before = dict(placed)
+        local = [0.0]
+        place(n, -1, -1, local, seen)
+        mine = {k: v for k, v in placed.items() if k not in before}
+        targets = [placed[t][1] for t in n.classed_as if t in placed and placed[t][0] == 0]
+        wanted = sum(targets) / len(targets) if targets else float("inf")
+        blocks.append((wanted, index, n, mine, local[0]))
+    blocks.sort(key=lambda b: (b[0], b[1]))
+    cursor_left = 0.0
+    starts: list[float] = []
+    for wanted, _, n, mine, size in blocks:
+        centre = mine[n.id][1]
+        start = cursor_left if wanted == float("inf") else max(cursor_left, wanted - centre)
+        starts.append(start)
+        cursor_left = start + size + BLOCK_GAP
+    # when the rare types run below the major types, move them up (not above the top)
+    lift = max(0.0, min((cursor_left - cursor[0]), starts[0])) if starts else 0.0
+    for (_, _, _, mine, _), start in zip(blocks, starts, strict=True):
+        for k, (depth, y) in mine.items():
+            placed[k] = (depth, y + start - lift)
+    shift = -depth_left
+    wrapped = {
+        n.id: tuple(textwrap.wrap(n.label, WRAP, break_long_words=False) or [""]) for n in nodes
+    }
+    by_id = {n.id: n for n in nodes}
+    return {
+        k: _Box(by_id[k], depth + shift, slot, wrapped[k])
+        for k, (depth, slot) in sorted(placed.items(), key=lambda kv: _order(nodes, kv[0]))
+    }
+
+
+def _order(nodes: Sequence[DiagramNode], node_id: str) -> int:
+    return next(i for i, n in enumerate(nodes) if n.id == node_id)
+
+
+def _edge(src: _Box, dst: _Box, x_of: _XOf, y_of: _YOf, dashed: bool) -> str:
+    """A smooth curve between facing sides of two boxes."""
+    y1, y2 = y_of(src.slot), y_of(dst.slot)
+    if dst.col >= src.col:
+        x1, x2 = x_of(src.col) + NODE_W, x_of(dst.col)
+    else:
+        x1, x2 = x_of(src.col), x_of(dst.col) + NODE_W
+    mx = (x1 + x2) / 2
+    kind = "variable" if dashed else "solid"
+    dash = ' stroke-dasharray="6 4"' if dashed else ""
+    return (
+        f'<path class="bibcite-diagram__edge bibcite-diagram__edge--{kind}" '
+        f'data-from="{escape(src.node.id)}" data-to="{escape(dst.node.id)}"{dash} '
+        f'd="M{_n(x1)} {_n(y1)}C{_n(mx)} {_n(y1)} {_n(mx)} {_n(y2)} {_n(x2)} {_n(y2)}"/>'
+    )
+
+
+def _n(value: float) -> str:
+    """A coordinate: at most one decimal, no trailing zeros (deterministic)."""
+    text = f"{round(value, 1):.1f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
