@@ -8,6 +8,10 @@ import xml.etree.ElementTree as etree
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pybtex.database import Entry, Person
+
 from bibcite.bibliography import BibEntry, load_bibliography, parse_bibliography
 from bibcite.formatting import (
     FormattedReference,
@@ -17,9 +21,6 @@ from bibcite.formatting import (
 )
 from bibcite.problems import Severity
 from bibcite.style import MedscapeStyle, decode_latex
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from pybtex.database import Entry, Person
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO.parent / "shared" / "source" / "calcinosis-cutis-medscape.txt"

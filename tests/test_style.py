@@ -7,10 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
-from bibcite.bibliography import BibEntry, Bibliography, load_bibliography, parse_bibliography
-from bibcite.style import STYLE_VERSION, MedscapeStyle, format_person
 from pybtex.database import Entry, Person
 from pybtex.plugin import find_plugin
+
+from bibcite.bibliography import BibEntry, Bibliography, load_bibliography, parse_bibliography
+from bibcite.style import STYLE_VERSION, MedscapeStyle, format_person
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE_DIR = REPO.parent / "shared" / "source"
