@@ -146,3 +146,11 @@ def test_locate(
     source: str, raw: str, occurrence: int, fallback: str, expected: tuple[int, int]
 ) -> None:
     assert locate(source, raw, occurrence, fallback) == expected
+
+
+def test_citation_in_heading_stays_out_of_the_toc() -> None:
+    recorder = Recorder()
+    md = markdown.Markdown(extensions=[CitationExtension(recorder), "toc"])
+    html = md.convert("## Treatment [@a]\n\nText.\n")
+    assert '<h2 id="treatment">Treatment <cite>#1</cite></h2>' in html
+    assert [t["name"] for t in md.toc_tokens] == ["Treatment"]  # type: ignore[attr-defined]

@@ -35,6 +35,7 @@ TREE_PRIORITY = 12
 # Below code spans (190), escapes (180), links and references (170-125), autolinks (120, 110)
 # and inline HTML (90), so all of those are taken first; above entities and emphasis.
 INLINE_PRIORITY = 85
+FILL_PRIORITY = 4  # after toc (5)
 
 
 @dataclass(frozen=True)
@@ -102,9 +103,18 @@ class _CitationInline(InlineProcessor):
 
 
 class _CitationTree(Treeprocessor):
+    """Numbers and renders the page's citations, and adds the References section.
+
+    Runs before the table of contents, so the References heading gets an entry and a
+    permalink; the rendered numbers are put in place by :class:`_CitationFill` only after
+    the table of contents is built, so a citation in a heading stays out of its TOC label
+    and its id.
+    """
+
     def __init__(self, md: Markdown, handler: CitationHandler) -> None:
         super().__init__(md)
         self.handler = handler
+        self.pending: list[tuple[etree.Element, etree.Element]] = []
 
     def run(self, root: etree.Element) -> None:
         placeholders: list[tuple[etree.Element, bool]] = []
@@ -115,12 +125,9 @@ class _CitationTree(Treeprocessor):
             items, error = parse_citation(raw)
             groups.append(CitationGroup(index, raw, items, error, in_link))
         rendered = self.handler.render_groups(groups)
-        for (el, _), new in zip(placeholders, rendered.groups, strict=True):
-            tail = el.tail
-            el.clear()
-            el.tag, el.text, el.tail = new.tag, new.text, tail
-            el.attrib.update(new.attrib)
-            el.extend(list(new))
+        self.pending = [
+            (el, new) for (el, _), new in zip(placeholders, rendered.groups, strict=True)
+        ]
         if rendered.references is not None:
             heading = etree.SubElement(root, "h2", {"id": "references"})
             heading.text = rendered.references_title
@@ -136,6 +143,23 @@ class _CitationTree(Treeprocessor):
             self._collect(child, in_link or child.tag == "a", out)
 
 
+class _CitationFill(Treeprocessor):
+    """Puts each rendered citation in place of its placeholder (after the TOC is built)."""
+
+    def __init__(self, md: Markdown, tree: _CitationTree) -> None:
+        super().__init__(md)
+        self.tree = tree
+
+    def run(self, root: etree.Element) -> None:
+        for el, new in self.tree.pending:
+            tail = el.tail
+            el.clear()
+            el.tag, el.text, el.tail = new.tag, new.text, tail
+            el.attrib.update(new.attrib)
+            el.extend(list(new))
+        self.tree.pending = []
+
+
 class CitationExtension(Extension):
     """Python-Markdown extension; ``handler`` numbers and renders each page's citations."""
 
@@ -147,7 +171,9 @@ class CitationExtension(Extension):
         md.inlinePatterns.register(
             _CitationInline(CITATION_PATTERN, md), "bibcite", INLINE_PRIORITY
         )
-        md.treeprocessors.register(_CitationTree(md, self.handler), "bibcite", TREE_PRIORITY)
+        tree = _CitationTree(md, self.handler)
+        md.treeprocessors.register(tree, "bibcite", TREE_PRIORITY)
+        md.treeprocessors.register(_CitationFill(md, tree), "bibcite_fill", FILL_PRIORITY)
 
 
 def locate(source: str, raw: str, occurrence: int, fallback: str = "") -> tuple[int, int]:
