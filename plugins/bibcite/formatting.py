@@ -16,7 +16,7 @@ from typing import Any
 
 from pybtex.backends.html import Backend as HtmlBackend
 from pybtex.backends.plaintext import Backend as TextBackend
-from pybtex.plugin import PluginNotFound, find_plugin
+from pybtex.plugin import find_plugin
 from pybtex.richtext import Text
 
 from bibcite.bibliography import BibEntry
@@ -116,7 +116,7 @@ def _render(entry: BibEntry, style: str) -> tuple[str, str, list[_Issue]]:
     issues: list[_Issue] = []
     try:
         pybtex_style = _style(style)
-    except PluginNotFound:
+    except Exception:  # not installed (PluginNotFound), or its module failed to import
         issues.append(_Issue("", f"unknown formatting style '{style}'",
                              f"Use '{DEFAULT_STYLE}' or an installed pybtex style; "
                              f"'{DEFAULT_STYLE}' was used"))  # fmt: skip
