@@ -24,7 +24,7 @@ from html import escape
 from typing import TypeAlias
 
 NODE_W = 200
-COL_GAP = 64
+COL_GAP = 96
 MARGIN = 12
 HEADER_H = 34
 LEGEND_H = 40
@@ -129,14 +129,16 @@ def render_diagram(
     # edges, under the boxes
     out.append('<g class="bibcite-diagram__edges" fill="none" stroke="currentColor" '
                'stroke-opacity="0.55" stroke-width="1.5">')  # fmt: skip
+    links: list[tuple[_Box, _Box, bool]] = []
     for b in boxes.values():
         parent = boxes.get(b.node.parent) if b.node.parent else None
         if parent is not None:
-            out.append(_edge(parent, b, x_of, y_of, dashed=False))
+            links.append((parent, b, False))
         dashed = len(b.node.classed_as) > 1
-        for target in b.node.classed_as:
-            if target in boxes:
-                out.append(_edge(b, boxes[target], x_of, y_of, dashed=dashed))
+        links.extend((b, boxes[t], dashed) for t in b.node.classed_as if t in boxes)
+    ports = _ports(links, y_of, box_h)
+    for i, (src, dst, dashed) in enumerate(links):
+        out.append(_edge(src, dst, x_of, ports[i], dashed))
     out.append("</g>")
 
     # boxes
@@ -269,9 +271,31 @@ def _order(nodes: Sequence[DiagramNode], node_id: str) -> int:
     return next(i for i, n in enumerate(nodes) if n.id == node_id)
 
 
-def _edge(src: _Box, dst: _Box, x_of: _XOf, y_of: _YOf, dashed: bool) -> str:
+def _ports(
+    links: Sequence[tuple[_Box, _Box, bool]], y_of: _YOf, box_h: Callable[[_Box], float]
+) -> list[tuple[float, float]]:
+    """The y of both ends of each link: links meeting one side of a box are spread over the
+    middle of that side, in the order of their other ends, so they do not start at one point."""
+    ends: dict[tuple[str, bool], list[tuple[float, int, int]]] = {}  # (box, right side?) -> ...
+    for i, (src, dst, _) in enumerate(links):
+        forward = dst.col >= src.col
+        ends.setdefault((src.node.id, forward), []).append((y_of(dst.slot), i, 0))
+        ends.setdefault((dst.node.id, not forward), []).append((y_of(src.slot), i, 1))
+    ys = [[0.0, 0.0] for _ in links]
+    boxes = {b.node.id: b for link in links for b in link[:2]}
+    for (box_id, _), attached in ends.items():
+        box = boxes[box_id]
+        centre, span = y_of(box.slot), box_h(box) * 0.6
+        attached.sort()
+        n = len(attached)
+        for k, (_, i, end) in enumerate(attached):
+            ys[i][end] = centre if n == 1 else centre - span / 2 + span * k / (n - 1)
+    return [(a, b) for a, b in ys]
+
+
+def _edge(src: _Box, dst: _Box, x_of: _XOf, ys: tuple[float, float], dashed: bool) -> str:
     """A smooth curve between facing sides of two boxes."""
-    y1, y2 = y_of(src.slot), y_of(dst.slot)
+    y1, y2 = ys
     if dst.col >= src.col:
         x1, x2 = x_of(src.col) + NODE_W, x_of(dst.col)
     else:
