@@ -168,6 +168,15 @@ def test_citation_keys_in(text: str, keys: list[str]) -> None:
         assert text[col - 1 :].startswith("@" + key)
 
 
+def test_citations_written_in_a_fact_text_count(tmp_path: Path) -> None:
+    source = replace('"Childhood"', '"Childhood [@lee1996solitary, p. 2]"')
+    (tmp_path / "x.md").write_text(source, encoding="utf-8")
+    subtype, problems = parse_subtype(source, "x", "x.md")
+    assert problems == [] and subtype is not None
+    assert "lee1996solitary" in subtype.fact_citations
+    assert ("lee1996solitary", 9) in {(c.key, c.line) for c in subtype.citations()}
+
+
 def test_citation_problems_name_file_line_and_key() -> None:
     subtypes = load_valid()
     known = {k for s in subtypes for k in s.citation_keys} - {"lee1996solitary"}
@@ -191,6 +200,8 @@ INVALID = [
     ("missing-summary", replace("summary: Small white papules [@becuwe2004milia].\n", ""), 1,
      ["'summary'"], ["summary:"]),
     ("missing-facts", BASE.split("facts:")[0] + "---\n## Definition\n", 1, ["'facts'"], []),
+    ("summary-uncited", replace(" [@becuwe2004milia].\nfacts", ".\nfacts"), 7,
+     ["'summary'", "no citation"], ["[@key]"]),
     ("name-not-string", replace("name: Milia-like idiopathic calcinosis cutis", "name: [a, b]"), 2,
      ["'name'", "a list"], []),
     ("name-empty", replace("name: Milia-like idiopathic calcinosis cutis", "name:"), 2,

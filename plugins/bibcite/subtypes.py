@@ -143,6 +143,12 @@ class Fact:
     line: int
 
     @property
+    def all_citations(self) -> tuple[str, ...]:
+        """``cite``, then keys cited inline in ``text`` or ``note``, without repeats."""
+        inline = citation_keys_in(f"{self.text or ''} {self.note or ''}")
+        return _unique((*self.cite, *(k for k, _ in inline)))
+
+    @property
     def display(self) -> str:
         """The fact as one line of Markdown, without its citations."""
         if self.value is not None:
@@ -221,8 +227,9 @@ class Subtype:
 
     @property
     def fact_citations(self) -> tuple[str, ...]:
-        """Citation keys of the facts, first use first, without repeats."""
-        return _unique(k for fact in self.facts.values() if fact for k in fact.cite)
+        """Citation keys of the facts (``cite`` lists, and any ``[@key]`` written in a fact's
+        text or note), first use first, without repeats."""
+        return _unique(k for fact in self.facts.values() if fact for k in fact.all_citations)
 
     @property
     def summary_citations(self) -> tuple[str, ...]:
@@ -244,9 +251,14 @@ class Subtype:
         out.extend(Citation(k, line, 0, "summary") for k, _ in citation_keys_in(self.summary))
         for fact in self.facts.values():
             if fact is not None:
+                where = f"facts.{fact.key}"
                 for i, key in enumerate(fact.cite):
-                    line, col = self.positions.get(f"facts.{fact.key}.cite.{i}", (fact.line, 0))
-                    out.append(Citation(key, line, col, f"facts.{fact.key}"))
+                    line, col = self.positions.get(f"{where}.cite.{i}", (fact.line, 0))
+                    out.append(Citation(key, line, col, where))
+                for part in ("text", "note"):
+                    line = self.positions.get(f"{where}.{part}", (fact.line, 0))[0]
+                    inline = citation_keys_in(getattr(fact, part) or "")
+                    out.extend(Citation(key, line, 0, where) for key, _ in inline)
         out.extend(self._body_citations())
         return tuple(out)
 
@@ -521,6 +533,12 @@ class _Checker:
         parent = self._parent(data, slug)
         order = self._order(data)
         summary = self._string(data, "summary", required=True)
+        if summary is not None and not citation_keys_in(summary):
+            self.error(
+                ("summary",),
+                "field 'summary' has no citation",
+                "Cite its source at the end, e.g. `summary: One sentence [@key].`",
+            )
         facts = self._facts(data)
         if len(self.problems) > before or missing or name is None or summary is None:
             return None
