@@ -45,6 +45,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bibcite.diagram import DiagramNode, render_diagram
 from bibcite.problems import Problem, Severity
+from bibcite.syntax import CITATION_PATTERN, KEY, parse_citation
 
 #: The major types, in the order the site presents them.
 TYPES: tuple[str, ...] = ("dystrophic", "metastatic", "iatrogenic", "idiopathic")
@@ -103,8 +104,8 @@ FACT_LABELS: Mapping[str, str] = {
     "associations": "Key associations",
 }
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_CITE_GROUP = re.compile(r"\[(@[^\[\]\n]*)\]")
-_CITE_KEY = re.compile(r"@([A-Za-z0-9_][A-Za-z0-9_:.+/-]*)")
+_CITE_GROUP = re.compile(CITATION_PATTERN)  # the citation engine's own syntax
+_CITE_KEY = re.compile(rf"@({KEY})")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _ATX = re.compile(r"^(#{1,6})(.*?)#*[ \t]*$")
 _SETEXT = re.compile(r"^(=+|-+)[ \t]*$")
@@ -271,16 +272,21 @@ class Subtype:
 
 
 def citation_keys_in(text: str) -> list[tuple[str, int]]:
-    """Citation keys in Markdown text with their 1-based column: ``[@a; @b]``, ``[@k, p. 3]``."""
+    """Citation keys in Markdown text with their 1-based column: ``[@a; @b]``, ``[@k, p. 3]``.
+
+    Uses the citation engine's pattern and parser (:mod:`bibcite.syntax`); malformed groups are
+    skipped here (the engine reports them), and inline code is not searched.
+    """
     found: list[tuple[str, int]] = []
     for group in _CITE_GROUP.finditer(_mask_inline_code(text)):
-        start = group.start(1)
-        for part in re.finditer(r"[^;]+", group.group(1)):
-            m = _CITE_KEY.match(part.group().lstrip())
-            if m:
-                key = m.group(1).rstrip(".:/+-")
-                lead = len(part.group()) - len(part.group().lstrip())
-                found.append((key, start + part.start() + lead + 1))
+        items, error = parse_citation(group.group(0))
+        if error:
+            continue
+        pos = group.start()
+        for item in items:
+            at = text.index("@" + item.key, pos)
+            found.append((item.key, at + 1))
+            pos = at + 1 + len(item.key)
     return found
 
 
