@@ -20,6 +20,7 @@ from pybtex.plugin import find_plugin
 from pybtex.richtext import Text
 
 from bibcite.bibliography import BibEntry
+from bibcite.cache import FormattedCache
 from bibcite.problems import Problem, Severity
 from bibcite.style import RENDERED_FIELDS, RENDERED_ROLES, STYLE_VERSION, decode_latex
 
@@ -168,8 +169,9 @@ class ReferenceFormatter:
     ``formatted_count`` counts the entries actually run through pybtex.
     """
 
-    def __init__(self, style: str = DEFAULT_STYLE) -> None:
+    def __init__(self, style: str = DEFAULT_STYLE, disk: FormattedCache | None = None) -> None:
         self.style = style
+        self.disk = disk
         self.problems: list[Problem] = []
         self.formatted_count = 0
         self._reported: set[Problem] = set()
@@ -180,8 +182,7 @@ class ReferenceFormatter:
         key = (entry.fingerprint, self.style, style_version(self.style))
         cached = self._cache.get(key)
         if cached is None:
-            cached = _render(entry, self.style)
-            self.formatted_count += 1
+            cached = self._from_disk(entry) or self._render(entry)
             self._cache[key] = cached
         text, markup, issues = cached
         for problem in _problems(entry, bib_path, issues):
@@ -189,6 +190,26 @@ class ReferenceFormatter:
                 self._reported.add(problem)
                 self.problems.append(problem)
         return FormattedReference(entry.key, text, markup)
+
+    def _from_disk(self, entry: BibEntry) -> tuple[str, str, list[_Issue]] | None:
+        found = self.disk.get(entry.fingerprint) if self.disk is not None else None
+        # Only entries formatted without problems are stored, and the fingerprint covers every
+        # field: a hit has no problems to report.
+        return (*found, []) if found is not None else None
+
+    def _render(self, entry: BibEntry) -> tuple[str, str, list[_Issue]]:
+        text, markup, issues = _render(entry, self.style)
+        self.formatted_count += 1
+        if self.disk is not None and not issues:
+            self.disk.put(entry.fingerprint, text, markup)
+        return text, markup, issues
+
+    def save(self) -> str | None:
+        """Write the on-disk cache if it changed. Returns why it could not be written, if so."""
+        if self.disk is None:
+            return None
+        self.disk.save()
+        return self.disk.error
 
     def take_problems(self) -> list[Problem]:
         """Return the problems gathered so far and empty the list."""

@@ -17,8 +17,10 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 
+from bibcite import cache
 from bibcite.bibliography import Bibliography
 from bibcite.engine import PageCitations
+from bibcite.formatting import ReferenceFormatter, style_version
 from bibcite.problems import Problem, Severity
 
 if TYPE_CHECKING:
@@ -77,6 +79,14 @@ class SiteSources:
             files, config, opts.references_page, intro + BIBLIOGRAPHY_MARKER + "\n", problems
         )
         return problems
+
+
+def make_formatter(options: Any, root: Path) -> ReferenceFormatter:
+    """The formatter, with the on-disk cache of formatted references unless it is off."""
+    disk = None
+    if options.cache:
+        disk = cache.load(root / options.cache_dir, options.style, style_version(options.style))
+    return ReferenceFormatter(options.style, disk)
 
 
 def load_sources(

@@ -36,7 +36,8 @@ class BibciteConfig(Config):
     subtypes_dir = c.Optional(c.Type(str))
     subtypes_nav_title = c.Type(str, default="Subtypes")
     classification_page = c.Type(str, default="classification.md")
-    cache_dir = c.Optional(c.Type(str))
+    cache = c.Type(bool, default=True)
+    cache_dir = c.Type(str, default=".cache/bibcite")
 
 
 class BibcitePlugin(BasePlugin[BibciteConfig]):
@@ -58,7 +59,7 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
         report([*problems, *more])
         assert bibliography is not None  # an unusable bibliography is an ERROR, reported above
         if self.formatter is None or self.formatter.style != self.config.style:
-            self.formatter = ReferenceFormatter(self.config.style)
+            self.formatter = site.make_formatter(self.config, root)
         self.engine = CitationEngine(
             bibliography,
             self.formatter,
@@ -104,7 +105,10 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
         return env
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        pass
+        assert self.formatter is not None
+        error = self.formatter.save()
+        if error:
+            log.info(f"bibcite: the formatted-reference cache was not saved: {error}")
 
 
 def report(problems: list[Problem]) -> None:

@@ -20,6 +20,7 @@ from bibcite.numbering import compress, format_run
 from bibcite.syntax import CitationGroup
 
 BACKLINK = "\u21a9"  # ↩
+WEB_TYPES = frozenset({"online", "misc", "electronic", "www"})
 
 
 def ref_id(key: str) -> str:
@@ -145,16 +146,26 @@ def _link(parent: etree.Element, cls: str, href: str, text: str, **attrs: str) -
     return a
 
 
+def web_url(entry: BibEntry) -> str | None:
+    """The ``url`` of a web source (``@online``/``@misc``), if it is an http(s) address."""
+    url = str(entry.entry.fields.get("url", "")).strip()
+    return url if re.match(r"(?i)https?://[^\s\"'<>]+$", url) else None
+
+
 def _item(entry: BibEntry, number: int, ref: FormattedReference) -> etree.Element:
     li = etree.Element("li", {"id": ref_id(entry.key), "value": str(number)})
     li.append(_markup(ref))
-    last: etree.Element = _link(li, "reference-pubmed", pubmed_url(entry), "PubMed", rel="noopener")
-    doi = doi_url(entry)
-    if doi:
-        last.tail = " "
-        last = _link(li, "reference-doi", doi, "DOI", rel="noopener")
     li[0].tail = " "
-    last.tail = " "
+    web = web_url(entry) if entry.entry.type.lower() in WEB_TYPES else None
+    if web:  # a web page is not in PubMed: link the page itself
+        links = [("reference-web", web, "Online")]
+    else:
+        links = [("reference-pubmed", pubmed_url(entry), "PubMed")]
+        doi = doi_url(entry)
+        if doi:
+            links.append(("reference-doi", doi, "DOI"))
+    for cls, href, text in links:
+        _link(li, cls, href, text, rel="noopener").tail = " "
     return li
 
 
