@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import TypeAlias
 
-NODE_W = 200
-COL_GAP = 96
+NODE_W = 184
+COL_GAP = 84
 MARGIN = 12
 HEADER_H = 34
 LEGEND_H = 40
@@ -32,7 +32,7 @@ LINE_H = 16
 PAD_Y = 9
 ROW_GAP = 14
 BLOCK_GAP = 0.35  # extra slots between the blocks of two major (or rare) types
-WRAP = 24  # characters per line of a label
+WRAP = 22  # characters per line of a label
 FONT_SIZE = 13
 
 _XOf: TypeAlias = Callable[[int], float]
