@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import xml.etree.ElementTree as ET
+from dataclasses import replace as with_
 from pathlib import Path
 
 import markdown
@@ -790,3 +791,50 @@ def test_golden_helper_reports_a_readable_diff(
     with pytest.raises(pytest.fail.Exception) as info:
         assert_golden("x.md", "a\nc\n")
     assert "-b\n+c" in str(info.value)
+
+
+def test_diagram_of_deeper_trees(tmp_path: Path) -> None:
+    d = copy_valid(tmp_path)
+    # a variant of a rare type (drawn left of it) and a variant of a variant (further right)
+    edit(d / "subepidermal-calcified-nodule.md", "parent: idiopathic", "parent: tumoral-calcinosis")
+    (d / "deep.md").write_text(
+        replace("name: Milia-like idiopathic calcinosis cutis", "name: Deep variant").replace(
+            "parent: idiopathic", "parent: milia-like-idiopathic-calcinosis-cutis"
+        ),
+        encoding="utf-8",
+    )
+    subtypes, problems = load_subtypes(d, "docs/subtypes")
+    assert problems == []
+    svg = svg_of(render_classification_page(subtypes, url_for))
+    assert {a.get("href") for a in svg.iter(f"{SVG_NS}a")} == {url_for(s.slug) for s in subtypes}
+    x = {
+        a.get("href"): float(rect.get("x", "0"))
+        for a in svg.iter(f"{SVG_NS}a")
+        for rect in a.iter(f"{SVG_NS}rect")
+    }
+    assert x[url_for("subepidermal-calcified-nodule")] < x[url_for("tumoral-calcinosis")]
+    assert x[url_for("tumoral-calcinosis")] < x[url_for("idiopathic")]
+    assert x[url_for("idiopathic")] < x[url_for("milia-like-idiopathic-calcinosis-cutis")]
+    assert x[url_for("milia-like-idiopathic-calcinosis-cutis")] < x[url_for("deep")]
+
+
+def test_renderers_survive_a_broken_tree() -> None:
+    """The loader drops cycles, but the renderers must not loop on records built by hand."""
+    subtypes = load_valid()
+    s = by_slug(subtypes)
+    broken = [
+        *(
+            v
+            for k, v in s.items()
+            if k not in {"tumoral-calcinosis", "calcinosis-cutis-universalis"}
+        ),
+        with_(s["tumoral-calcinosis"], parent="calcinosis-cutis-universalis"),
+        with_(s["calcinosis-cutis-universalis"], parent="tumoral-calcinosis"),
+        with_(s["metastatic"], slug="orphan", name="Orphan", parent="nowhere"),
+    ]
+    assert len(ordered_subtypes(broken)) == len(broken)
+    subtype_nav(broken)
+    page = render_classification_page(broken, url_for)
+    ET.fromstring(page[page.index("<svg") : page.index("</svg>") + 6])
+    for subtype in broken:
+        render_subtype_page(subtype, broken)
