@@ -11,6 +11,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 FIXTURES = TESTS / "fixtures"
@@ -58,26 +60,32 @@ def build(project: Path, *extra: str) -> Build:
     return Build(proc.returncode, proc.stdout + proc.stderr, site)
 
 
-def assert_golden(name: str, actual: str) -> None:
-    """Compare with ``tests/golden/<name>``; ``UPDATE_GOLDEN=1`` rewrites the file."""
-    path = GOLDEN / name
-    actual = _normalise(actual)
+def assert_golden(name: str, actual: str, directory: Path = GOLDEN) -> None:
+    """Compare with ``<directory>/<name>``, failing with a unified diff; ``UPDATE_GOLDEN=1``
+    rewrites the file instead."""
+    path = directory / name
     if os.environ.get("UPDATE_GOLDEN") == "1":
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(actual, encoding="utf-8")
+        return
+    assert path.exists(), f"{path} is missing: run with UPDATE_GOLDEN=1 to create it"
     expected = path.read_text(encoding="utf-8")
     if actual != expected:
         diff = "".join(
             difflib.unified_diff(
                 expected.splitlines(keepends=True),
                 actual.splitlines(keepends=True),
-                f"golden/{name}",
-                "actual",
+                fromfile=f"{path} (expected)",
+                tofile="rendered (actual)",
             )
         )
-        raise AssertionError(f"{name} differs from its golden file:\n{diff}")
+        pytest.fail(
+            f"{name} differs from the golden file (UPDATE_GOLDEN=1 regenerates it):\n{diff}",
+            pytrace=False,
+        )
 
 
-def _normalise(html: str) -> str:
+def normalise_html(html: str) -> str:
+    """Trailing spaces and runs of blank lines (theme template noise) removed."""
     lines = [line.rstrip() for line in html.strip().splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"

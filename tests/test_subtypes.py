@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-import os
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -29,6 +27,8 @@ from bibcite.subtypes import (
     render_subtype_page,
     subtype_nav,
 )
+
+from support import assert_golden
 
 HERE = Path(__file__).parent
 VALID = HERE / "fixtures" / "subtypes" / "valid"
@@ -749,47 +749,25 @@ def test_sections_constant_matches_the_schema() -> None:
 # --- golden files -------------------------------------------------------------------------------
 
 
-def assert_golden(name: str, actual: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-        return
-    assert path.exists(), f"{path} is missing: run with UPDATE_GOLDEN=1 to create it"
-    expected = path.read_text(encoding="utf-8")
-    if actual != expected:
-        diff = "".join(
-            difflib.unified_diff(
-                expected.splitlines(keepends=True),
-                actual.splitlines(keepends=True),
-                fromfile=f"{path} (expected)",
-                tofile="rendered (actual)",
-            )
-        )
-        pytest.fail(
-            f"{name} differs from the golden file (UPDATE_GOLDEN=1 regenerates it):\n{diff}",
-            pytrace=False,
-        )
-
-
 def test_golden_subtype_page() -> None:
     subtypes = load_valid()
     micc = by_slug(subtypes)["milia-like-idiopathic-calcinosis-cutis"]
-    assert_golden("milia-like-idiopathic-calcinosis-cutis.md", render_subtype_page(micc, subtypes))
+    page = render_subtype_page(micc, subtypes)
+    assert_golden("milia-like-idiopathic-calcinosis-cutis.md", page, GOLDEN)
 
 
 def test_golden_classification_page() -> None:
-    assert_golden("classification.md", render_classification_page(load_valid(), url_for))
+    page = render_classification_page(load_valid(), url_for)
+    assert_golden("classification.md", page, GOLDEN)
 
 
 def test_golden_helper_reports_a_readable_diff(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(f"{__name__}.GOLDEN", tmp_path)
     monkeypatch.delenv("UPDATE_GOLDEN", raising=False)
     (tmp_path / "x.md").write_text("a\nb\n", encoding="utf-8")
     with pytest.raises(pytest.fail.Exception) as info:
-        assert_golden("x.md", "a\nc\n")
+        assert_golden("x.md", "a\nc\n", tmp_path)
     assert "-b\n+c" in str(info.value)
 
 
