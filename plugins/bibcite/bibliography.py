@@ -6,6 +6,7 @@ Nothing here raises on bad input: :func:`load_bibliography` returns the problems
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import os
 import re
@@ -16,7 +17,7 @@ from types import MappingProxyType
 
 import pybtex.errors
 from pybtex.database import BibliographyData, Entry
-from pybtex.database.input.bibtex import Parser
+from pybtex.database.input.bibtex import Parser, UndefinedMacro
 from pybtex.scanner import PybtexError, PybtexSyntaxError
 
 from bibcite.problems import Problem, Severity
@@ -115,8 +116,75 @@ def _fingerprint(entry: Entry) -> str:
     return h.hexdigest()
 
 
-def _line_of(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
+class _Lines:
+    """Line and column of offsets in one text, in O(log n) each (a large .bib has thousands of
+    entries: counting newlines from the start for each would be quadratic)."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
+
+    def line(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset)
+
+    def col(self, offset: int) -> int:
+        return offset - self.starts[self.line(offset) - 1] + 1
+
+
+# Outside entries BibTeX ignores everything, so a field or an entry written outside one would be
+# dropped without a word; the check below reports any such text. `%` lines stay comments.
+_ANY_HEAD = re.compile(r"@[ \t]*(\w*)[ \t\r\n]*([{(]?)")
+_BRACES = re.compile(r"[{}()]")
+
+
+def _stray_text(text: str, lines: _Lines) -> list[tuple[int, int, str]]:
+    """(line, col, text) of the first non-blank line of each stretch of text outside entries.
+
+    Stops at the first entry whose braces do not balance (pybtex reports that one)."""
+    found: list[tuple[int, int, str]] = []
+    pos = 0
+    while pos < len(text):
+        at = text.find("@", pos)
+        stop = len(text) if at < 0 else at
+        offset = pos
+        for line_text in text[pos:stop].split("\n"):
+            stripped = line_text.strip()
+            if stripped and not stripped.startswith("%"):
+                start = offset + len(line_text) - len(line_text.lstrip())
+                found.append((lines.line(start), lines.col(start), stripped))
+                break
+            offset += len(line_text) + 1
+        if at < 0:
+            break
+        head = _ANY_HEAD.match(text, at)
+        assert head is not None  # every part of the pattern after '@' may be empty
+        if head.group(1).lower() == "comment" and not head.group(2):
+            pos = text.find("\n", head.end())  # `@comment` without braces: the line is a comment
+            pos = len(text) if pos < 0 else pos
+            continue
+        if not head.group(1) or not head.group(2):
+            return found  # not an entry: pybtex reports the syntax error
+        end = _entry_end(text, head.end() - 1)
+        if end is None:
+            return found
+        pos = end
+    return found
+
+
+def _entry_end(text: str, opening: int) -> int | None:
+    """Offset just after the brace or parenthesis closing the one at ``opening``, or None."""
+    closing = "}" if text[opening] == "{" else ")"
+    depth = 0
+    for m in _BRACES.finditer(text, opening + 1):
+        c = m.group()
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            if depth == 0:
+                return m.end() if closing == "}" else None
+            depth -= 1
+        elif c == closing and depth == 0:
+            return m.end()
+    return None
 
 
 def load_bibliography(
@@ -171,11 +239,12 @@ def parse_bibliography(
     heads: list[tuple[str, str, int]] = []  # (type, key, line) in file order
     seen: dict[str, tuple[str, int]] = {}
     duplicates: set[str] = set()
+    lines = _Lines(text)
     for m in _ENTRY_HEAD.finditer(text):
         etype, key = m.group(1).lower(), m.group(2)
         if etype in _SPECIAL:
             continue
-        line = _line_of(text, m.start())
+        line = lines.line(m.start())
         if key.lower() in seen:
             first_key, first_line = seen[key.lower()]
             duplicates.add(key.lower())
@@ -213,27 +282,38 @@ def parse_bibliography(
         line = getattr(error, "lineno", None) or 0
         if isinstance(error, PybtexSyntaxError):
             start = error.error_context_info[0] or 0
-            entry_line = _line_of(text, start)
+            entry_line = lines.line(start)
             broken.add(entry_line)
             where = f" (in the entry starting on line {entry_line})" if entry_line != line else ""
-            problems.append(
-                _error(
-                    path,
-                    line,
-                    f"malformed BibTeX: {error.args[0]}{where}",
-                    "Fix the entry's braces, commas and quotes",
-                )
-            )
+            what, hint = error.args[0], "Fix the entry's braces, commas and quotes"
+            if isinstance(error, UndefinedMacro):  # journal = jnl: a @string never defined
+                what = f"undefined string '{what}'"
+                hint = f"Put the value in braces or define it: @string{{{error.args[0]} = {{...}}}}"
+            problems.append(_error(path, line, f"malformed BibTeX: {what}{where}", hint))
         else:
-            key_line = _line_for_message(str(error), heads)
-            problems.append(
-                _error(path, key_line or line, f"malformed BibTeX: {error}", "Fix the entry")
+            key_line, col = _position_for_message(str(error), heads, text, lines)
+            hint = "Fix the entry"
+            if "Too many commas" in str(error):
+                hint = "Separate names with ' and ', each written 'Last, First'"
+            problems.append(_error(path, key_line or line, f"malformed BibTeX: {error}", hint, col))
+    for line, col, stray in _stray_text(text, lines):
+        shown = stray if len(stray) <= 40 else stray[:39] + "…"
+        problems.append(
+            Problem(
+                path,
+                line,
+                col,
+                f"text outside any entry is ignored: '{shown}'",
+                "Move it into an entry, or start the line with % to mark it as a comment",
             )
+        )
 
     entries: list[BibEntry] = []
-    lines = {key.lower(): line for _, key, line in heads}
+    head_lines = {key.lower(): line for _, key, line in heads}
     for key, entry in data.entries.items():
-        line = lines.get(key.lower(), 0)
+        line = head_lines.get(key.lower(), 0)
+        if line == 0 and broken:
+            broken.add(0)  # pybtex's name for an entry without a key: reported as malformed
         etype = entry.type.lower()
         if etype not in KNOWN_TYPES:
             problems.append(
@@ -269,11 +349,18 @@ def parse_bibliography(
     return Bibliography(path, tuple(entries), by_key, digest), problems
 
 
-def _line_for_message(message: str, heads: list[tuple[str, str, int]]) -> int:
+def _position_for_message(
+    message: str, heads: list[tuple[str, str, int]], text: str, lines: _Lines
+) -> tuple[int, int]:
+    """Where an error pybtex raised without a line is: the text it quotes (e.g. a name with
+    too many commas), else the entry whose key it names; (0, 1) when neither is found."""
+    quoted = re.search(r"'([^'\n]+)'", message)
+    if quoted and (at := text.find(quoted.group(1))) >= 0:
+        return lines.line(at), lines.col(at)
     for _, key, line in heads:
         if re.search(rf"\b{re.escape(key)}\b", message):
-            return line
-    return 0
+            return line, 1
+    return 0, 1
 
 
 def _error(path: str, line: int, message: str, hint: str, col: int = 1) -> Problem:
