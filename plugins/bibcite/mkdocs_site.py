@@ -90,9 +90,11 @@ def make_formatter(options: Any, root: Path) -> ReferenceFormatter:
 
 
 def load_sources(
-    config: MkDocsConfig, options: Config, root: Path
+    config: MkDocsConfig, options: Config, root: Path, bibliography: Bibliography | None = None
 ) -> tuple[SiteSources, list[Problem]]:
-    """Read the subtype sources and put their pages in the navigation."""
+    """Read the subtype sources, check their citation keys against ``bibliography`` (an unknown
+    key is an error at its place in the source, before any page repeats it), and put their pages
+    in the navigation."""
     site = SiteSources(root, options)
     opts: Any = options
     if opts.subtypes_dir is None:
@@ -101,6 +103,10 @@ def load_sources(
 
     directory = Path(config.docs_dir) / opts.subtypes_dir
     site.subtypes, problems = subtype_pages.load_subtypes(directory, _shown(directory, root))
+    if bibliography is not None:
+        problems += subtype_pages.citation_problems(
+            site.subtypes, bibliography.by_key, bibliography.path
+        )
     if any(p.severity is Severity.ERROR for p in problems):
         return site, problems
     nav = config.nav

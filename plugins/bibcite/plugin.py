@@ -55,7 +55,7 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
         root = Path(config.config_file_path or ".").resolve().parent
         bib_path = Path(self.config.bibliography)
         bibliography, problems = self.bibliographies.load(bib_path, _shown(bib_path, root))
-        self.site, more = site.load_sources(config, self.config, root)
+        self.site, more = site.load_sources(config, self.config, root, bibliography)
         report([*problems, *more])
         assert bibliography is not None  # an unusable bibliography is an ERROR, reported above
         if self.formatter is None or self.formatter.style != self.config.style:

@@ -290,7 +290,9 @@ def citation_keys_in(text: str) -> list[tuple[str, int]]:
     return found
 
 
-def citation_problems(subtypes: Iterable[Subtype], known: Collection[str]) -> list[Problem]:
+def citation_problems(
+    subtypes: Iterable[Subtype], known: Collection[str], bib_path: str = "bibliography.bib"
+) -> list[Problem]:
     """An error for each citation key (summary, facts or body) that is not in ``known``."""
     problems: list[Problem] = []
     for subtype in subtypes:
@@ -304,7 +306,7 @@ def citation_problems(subtypes: Iterable[Subtype], known: Collection[str]) -> li
                         c.line,
                         c.col,
                         f"unknown citation key '{c.key}' in {c.where}",
-                        hint + "Use a key of bibliography.bib",
+                        hint + f"Use a key of {bib_path}",
                         Severity.ERROR,
                     )
                 )
@@ -1345,7 +1347,7 @@ def _describe(value: Any) -> str:
     if isinstance(value, str):
         return f"a string ('{value}')" if len(value) < 40 else "a string"
     if isinstance(value, list):
-        return "a list"
+        return "a list" if value else "an empty list"
     if isinstance(value, dict):
         return "a mapping"
     return f"a {type(value).__name__}"

@@ -27,7 +27,8 @@ from markdown.treeprocessors import Treeprocessor
 KEY = r"[A-Za-z0-9_](?:[A-Za-z0-9_:.\-]*[A-Za-z0-9_])?"
 _ITEM = re.compile(rf"\s*@(?P<key>{KEY})\s*(?:,\s*(?P<locator>\S[^;]*?))?\s*")
 # `[@` ... `]`, not followed by `(` or `[` (that would be a link whose text starts with @).
-CITATION_PATTERN = r"\[(@[^\[\]\n]*)\](?![(\[])"
+# A group may run over a line break (hard-wrapped prose): left as text, it would be lost silently.
+CITATION_PATTERN = r"\[(@[^\[\]]*)\](?![(\[])"
 _ATTR = "data-bibcite-group"
 # After inline patterns (the "inline" tree processor, 20), before attr_list (8) and toc (5),
 # so the References heading gets a permalink and a TOC entry.
@@ -67,13 +68,14 @@ class CitationGroup:
 def parse_citation(raw: str) -> tuple[tuple[CitationItem, ...], str]:
     """Parse ``[@a; @b, p. 3]``. Returns the items, or ``()`` and what is wrong with it."""
     body = raw[1:-1]
+    shown = re.sub(r"\s*\n\s*", " ", raw)  # messages stay on one line
     items: list[CitationItem] = []
     for part in body.split(";"):
         if not part.strip() or part.strip() == "@":
-            return (), f"empty citation item in '{raw}'"
+            return (), f"empty citation item in '{shown}'"
         m = _ITEM.fullmatch(part)
         if m is None:
-            return (), f"malformed citation '{raw}' (at '{part.strip()}')"
+            return (), f"malformed citation '{shown}' (at '{' '.join(part.split())}')"
         items.append(CitationItem(m["key"], (m["locator"] or "").strip()))
     return tuple(items), ""
 
@@ -184,9 +186,11 @@ def locate(source: str, raw: str, occurrence: int, fallback: str = "") -> tuple[
     citation generated from structured data), the first ``fallback`` word is looked for.
     Returns (0, 0) when nothing is found.
     """
+    # A group over several lines may have lost the quote or list indentation of its source lines.
+    pattern = r"[ \t]*\n[\s>]*".join(re.escape(part) for part in re.split(r"[ \t]*\n\s*", raw))
     positions = [
         m.start()
-        for m in re.finditer(re.escape(raw), source)
+        for m in re.finditer(pattern, source)
         if m.start() == 0 or source[m.start() - 1] != "\\"
     ]
     if positions:
