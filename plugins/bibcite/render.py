@@ -61,7 +61,8 @@ def doi_url(entry: BibEntry) -> str | None:
     doi = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", doi, flags=re.IGNORECASE)
     if not re.fullmatch(r"10\.\d{4,9}/\S+", doi):
         return None
-    return "https://doi.org/" + quote(doi, safe="/:;()._-<>")
+    # < and > (old SICI DOIs have them) are not URL characters: percent-encoded like " and &.
+    return "https://doi.org/" + quote(doi, safe="/:;()._-")
 
 
 def _tooltip(
