@@ -1,0 +1,81 @@
+"""Every page: no console error, no request leaving the site, links resolve, axe passes."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from pathlib import Path
+
+import pytest
+from browser_support import SUB_PATH, Site, Watch, ids_in, open_page
+from playwright.sync_api import Page
+
+pytestmark = pytest.mark.browser
+
+AXE_JS = Path("node_modules", "axe-core", "axe.min.js")
+AXE_IMPACTS = ("serious", "critical")
+
+
+def test_every_page_loads_cleanly(site: Site, page: Page, watch: Watch) -> None:
+    pages = site.pages()
+    assert len(pages) > 1
+    for url in pages:
+        open_page(page, url, watch)
+        page.wait_for_load_state("networkidle")
+    assert not watch.problems(), "\n".join(watch.problems())
+
+
+def test_every_internal_link_and_anchor_resolves(site: Site, page: Page) -> None:
+    broken: list[str] = []
+    checked = 0
+    for url in site.pages():
+        open_page(page, url)
+        hrefs: list[str] = page.eval_on_selector_all(
+            "a[href]", "els => els.map(a => a.href)"
+        )
+        for href in hrefs:
+            scheme = urllib.parse.urlsplit(href).scheme
+            if scheme in ("mailto", "javascript", "tel"):
+                continue
+            target = site.file_of(href)
+            if target is None:
+                if site.kind == "hosted" and href.startswith(site.base_url.split(SUB_PATH)[0]):
+                    broken.append(f"{url}: {href} escapes the sub-path {SUB_PATH}")
+                elif scheme == "file":
+                    broken.append(f"{url}: {href} points outside the bundle")
+                continue  # a link to another site (PubMed, DOI): the reader's click
+            checked += 1
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.is_file():
+                broken.append(f"{url}: {href} -> no file {target.relative_to(site.root)}")
+                continue
+            fragment = urllib.parse.unquote(urllib.parse.urldefrag(href).fragment)
+            if fragment and target.suffix == ".html" and fragment not in ids_in(target):
+                broken.append(f"{url}: {href} -> no #{fragment} in {target.name}")
+    assert checked, "no internal link found"
+    assert not broken, "\n".join(sorted(set(broken)))
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_no_serious_or_critical_violation(
+    site: Site, page: Page, project_dir: Path, scheme: str
+) -> None:
+    axe = project_dir / AXE_JS
+    assert axe.is_file(), f"{axe} missing: run `make node_modules` (npm ci)"
+    page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
+    found: list[str] = []
+    for url in site.pages():
+        open_page(page, url)
+        page.add_script_tag(path=str(axe))
+        result = page.evaluate(
+            "() => axe.run(document, {resultTypes: ['violations']})"
+        )
+        for v in result["violations"]:
+            if v.get("impact") in AXE_IMPACTS:
+                targets = [json.dumps(n["target"]) for n in v["nodes"][:3]]
+                found.append(
+                    f"{url} [{scheme}]: {v['impact']} {v['id']}: {v['help']} "
+                    f"({len(v['nodes'])} node(s), e.g. {', '.join(targets)})"
+                )
+    assert not found, "\n".join(found)
