@@ -142,6 +142,7 @@ def check_output(project: Path, leg: str) -> str:
 def bench_size(name: str, size: Size, legs: Sequence[str], reps: int, workdir: Path, seed: int,
                serve: bool) -> dict[str, Any]:  # fmt: skip
     project = workdir / name
+    load_before = os.getloadavg()
     t0 = time.perf_counter()
     info = generate(project, size.pages, size.entries, size.cites, seed)
     print(f"\n== {name}: {size.pages} pages, {size.entries} entries, {size.cites} groups/page "
@@ -183,6 +184,8 @@ def bench_size(name: str, size: Size, legs: Sequence[str], reps: int, workdir: P
         "legs": {leg: {**r.summary(), "warnings_in_warmup": r.warnings, "check": r.check,
                        "runs": [asdict(x) for x in r.runs]} for leg, r in results.items()},
         "ratios": ratios({leg: r.summary() for leg, r in results.items()}),
+        "loadavg_before": load_before,
+        "loadavg_after": os.getloadavg(),
     }  # fmt: skip
     if (project / ".cache").exists():
         out["cache_files"] = sorted(str(p.relative_to(project)) for p in
@@ -210,6 +213,10 @@ def ratios(s: dict[str, dict[str, Any]]) -> dict[str, float]:
         v = s.get(leg, {}).get("median_wall_s")
         return float(v) if v else None
 
+    def cpu(leg: str) -> float | None:
+        v = s.get(leg, {}).get("median_cpu_s")
+        return float(v) if v else None
+
     def rss(leg: str) -> float | None:
         v = s.get(leg, {}).get("peak_rss_mib")
         return float(v) if v else None
@@ -220,6 +227,9 @@ def ratios(s: dict[str, dict[str, Any]]) -> dict[str, float]:
         a, b = wall(num), wall(den)
         if a and b:
             out[f"{num}/{den}"] = a / b
+        a, b = cpu(num), cpu(den)
+        if a and b:
+            out[f"cpu {num}/{den}"] = a / b
     for num in ("bibcite", "bibcite-warm", "bibtex"):
         a, b = rss(num), rss("baseline")
         if a and b:
@@ -280,22 +290,31 @@ def markdown_report(data: dict[str, Any]) -> str:
         f"Command: `{data['command']}`",
         "",
         "| size (pages, entries, groups/page) | leg | reps | median wall (s) | min–max (s) "
-        "| MkDocs-reported (s) | peak RSS (MiB) |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| median CPU (s) | MkDocs-reported (s) | peak RSS (MiB) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, res in data["sizes"].items():
         sz = res["size"]
         label = f"{name} ({sz['pages']}, {sz['entries']}, {sz['cites']})"
         for leg, s in res["legs"].items():
             if not s["reps"]:
-                lines.append(f"| {label} | {leg} | 0 | {s['check']} | | | |")
+                lines.append(f"| {label} | {leg} | 0 | {s['check']} | | | | |")
                 continue
             lines.append(
                 f"| {label} | {leg} | {s['reps']} | {s['median_wall_s']:.2f} | "
-                f"{s['min_wall_s']:.2f}–{s['max_wall_s']:.2f} | "
+                f"{s['min_wall_s']:.2f}–{s['max_wall_s']:.2f} | {_fmt(s['median_cpu_s'])} | "
                 f"{_fmt(s['median_mkdocs_s'])} | {s['peak_rss_mib']:.0f} |"
             )
-    lines += ["", "| size | ratio | value | target | |", "|---|---|---:|---|---|"]
+    loads = ", ".join(
+        f"{n} {r['loadavg_before'][0]:.1f}→{r['loadavg_after'][0]:.1f}"
+        for n, r in data["sizes"].items()
+        if "loadavg_before" in r
+    )
+    lines += ["", f"1-minute load average before→after each size: {loads} (2 cores).", ""]
+    lines += [
+        "| size | ratio (of median wall times) | value | target | |",
+        "|---|---|---:|---|---|",
+    ]
     for name, res in data["sizes"].items():
         shown = set()
         for label, v, bound, ok in target_rows(name, res["ratios"]):
@@ -303,7 +322,9 @@ def markdown_report(data: dict[str, Any]) -> str:
             lines.append(f"| {name} | {label} | {_fmt(v)} | {bound} | {ok} |")
         for label, v in res["ratios"].items():
             if label not in shown and not label.startswith("peak"):
-                if label.startswith("rss "):
+                if label.startswith("cpu "):
+                    label = "CPU time " + label[4:]
+                elif label.startswith("rss "):
                     label = "peak RSS " + label[4:]
                     if label in shown:
                         continue
