@@ -65,12 +65,20 @@ def doi_url(entry: BibEntry) -> str | None:
     return "https://doi.org/" + quote(doi, safe="/:;()._-")
 
 
+def tooltip_text(text: str) -> str:
+    """Plain text made safe for a ``title`` attribute that mkdocs-material's tooltips
+    (``content.tooltips``) insert as HTML (``innerHTML``): ``<`` and an ``&`` that could start a
+    character reference are escaped, so .bib text like ``<img onerror=...>`` stays text. Nothing
+    else changes, so the browser's own tooltip (no JavaScript) still reads as the text."""
+    return re.sub(r"&(?=[A-Za-z0-9#])", "&amp;", text).replace("<", "&lt;")
+
+
 def _tooltip(
     keys: Sequence[str], numbers: Mapping[str, int], refs: Mapping[str, FormattedReference]
 ) -> str:
     if len(keys) == 1:
-        return refs[keys[0]].text
-    return "\n".join(f"{numbers[k]}. {refs[k].text}" for k in keys)
+        return tooltip_text(refs[keys[0]].text)
+    return tooltip_text("\n".join(f"{numbers[k]}. {refs[k].text}" for k in keys))
 
 
 def render_group(

@@ -128,12 +128,13 @@ class _CitationTree(Treeprocessor):
             groups.append(CitationGroup(index, raw, items, error, in_link))
         rendered = self.handler.render_groups(groups)
         self.pending = [
-            (el, new) for (el, _), new in zip(placeholders, rendered.groups, strict=True)
+            (el, escape_ampersands(new))
+            for (el, _), new in zip(placeholders, rendered.groups, strict=True)
         ]
         if rendered.references is not None:
             heading = etree.SubElement(root, "h2", {"id": "references"})
             heading.text = rendered.references_title
-            root.append(rendered.references)
+            root.append(escape_ampersands(rendered.references))
 
     def _collect(
         self, el: etree.Element, in_link: bool, out: list[tuple[etree.Element, bool]]
@@ -143,6 +144,24 @@ class _CitationTree(Treeprocessor):
             if child.get(_ATTR) is not None:
                 out.append((child, in_link))
             self._collect(child, in_link or child.tag == "a", out)
+
+
+def escape_ampersands(el: etree.Element) -> etree.Element:
+    """Escape every ``&`` in the text and attributes of ``el`` and its descendants (in place).
+
+    Python-Markdown's serializer leaves an ``&`` alone where it starts something entity-like, so
+    .bib text such as ``&lt;img onerror=...&gt;`` would reach the browser as ``<img ...>``: shown
+    as text in a text node, but markup once mkdocs-material's tooltips insert a ``title`` as HTML.
+    With every ``&`` escaped first, the page holds exactly the text of the rendered elements.
+    """
+    for node in el.iter():
+        if node.text:
+            node.text = node.text.replace("&", "&amp;")
+        if node.tail:
+            node.tail = node.tail.replace("&", "&amp;")
+        for name, value in node.attrib.items():
+            node.set(name, value.replace("&", "&amp;"))
+    return el
 
 
 class _CitationFill(Treeprocessor):
