@@ -43,6 +43,8 @@ def real_site(tmp_path_factory: pytest.TempPathFactory) -> Build:
 
 def test_real_site_builds_strictly_without_warnings(real_site: Build) -> None:
     assert "WARNING" not in real_site.output, real_site.output
+    # MkDocs checks links to anchors too (at INFO level): every backlink's target exists
+    assert "no such anchor" not in real_site.output, real_site.output
 
 
 def test_every_entry_is_cited_somewhere(real_site: Build) -> None:

@@ -131,6 +131,9 @@ class _CitationTree(Treeprocessor):
             (el, escape_ampersands(new))
             for (el, _), new in zip(placeholders, rendered.groups, strict=True)
         ]
+        for el, new in self.pending:
+            if new.get("id"):  # now, for MkDocs' anchor check (priority 5) to see backlink targets
+                el.set("id", new.get("id", ""))
         if rendered.references is not None:
             heading = etree.SubElement(root, "h2", {"id": "references"})
             heading.text = rendered.references_title
