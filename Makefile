@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: site test lint typecheck pytest serve clean chromium
+.PHONY: site test lint typecheck pytest serve clean chromium node_modules screenshots
 
 # --- environment -----------------------------------------------------------
 $(STAMP): requirements.lock pyproject.toml
@@ -22,9 +22,27 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# npm packages pinned in package-lock.json: the iframe-worker shim copied into the offline
+# bundle, axe-core for the accessibility tests. Nothing is loaded from a CDN at view time.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+node_modules: $(NODE_STAMP)
+
 # --- outputs ---------------------------------------------------------------
-site: $(STAMP)
+# site/ (hosted: directory URLs, instant navigation, sitemap, 404) and
+# dist/calcinosis-cutis-offline.zip (offline plugin, opens from file://), both reproducible:
+# SOURCE_DATE_EPOCH defaults to the last commit's time.
+site: export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || date +%s)
+site: $(STAMP) $(NODE_STAMP)
 	$(BIN)/mkdocs build --strict --clean
+	$(BIN)/mkdocs build --strict --clean -f mkdocs.offline.yml
+	$(BIN)/python -m sitebuild.offline_zip build/offline dist/calcinosis-cutis-offline.zip
+
+# README screenshots of a subtype page, light and dark (docs/assets/screenshots/).
+screenshots: $(STAMP) chromium
+	PYTHONPATH=tests $(BIN)/python -m browser.screenshots docs/assets/screenshots
 
 serve: $(STAMP)
 	$(BIN)/mkdocs serve
@@ -37,13 +55,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) chromium
+pytest: $(STAMP) $(NODE_STAMP) chromium
 	$(BIN)/pytest
 
 test: lint typecheck pytest
 
 clean:
-	rm -rf site dist .cache
+	rm -rf site dist build .cache
 
 # --- benchmark (not part of `make test`; see BENCHMARKS.md) ------------------
 # BENCH_ARGS="--sizes small,middle --reps 5" to run part of it.

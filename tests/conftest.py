@@ -1,4 +1,4 @@
-"""Shared pytest fixtures (keep this small and generic; suite-specific ones live next to the tests)."""
+"""Shared pytest fixtures: small and generic; suite-specific ones live next to their tests."""
 
 from __future__ import annotations
 

@@ -53,8 +53,7 @@ def source_date_epoch(repo: Path | None = None) -> int:
         return int(out)
     except (OSError, subprocess.CalledProcessError, ValueError):
         raise OfflineZipError(
-            "no SOURCE_DATE_EPOCH and no git commit to take the time from. "
-            "Set SOURCE_DATE_EPOCH"
+            "no SOURCE_DATE_EPOCH and no git commit to take the time from. Set SOURCE_DATE_EPOCH"
         ) from None
 
 

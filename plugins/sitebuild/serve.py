@@ -38,7 +38,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.prefix = prefix
         super().__init__(*args, **kwargs)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib name)
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _inside(self) -> bool:

@@ -9,9 +9,8 @@ import urllib.parse
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -22,6 +21,7 @@ from playwright.sync_api import (
     Response,
     Route,
 )
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -222,7 +222,8 @@ def search(page: Page, term: str, timeout_ms: float = 15000) -> list[str]:
         """(term) => {
             const meta = document.querySelector('.md-search-result__meta');
             const input = document.querySelector('input.md-search__input');
-            return meta && input && input.value === term && /\\d+ matching|no matching/i.test(meta.textContent);
+            return meta && input && input.value === term
+                && /\\d+ matching|no matching/i.test(meta.textContent);
         }""",
         arg=term,
         timeout=timeout_ms,
@@ -261,4 +262,3 @@ def in_viewport(page: Page, selector: str, timeout_ms: float = 5000) -> bool:
 def css_id(value: str) -> str:
     """A CSS selector for an element id (ids may contain characters CSS would misread)."""
     return '[id="' + value.replace("\\", "\\\\").replace('"', '\\"') + '"]'
-

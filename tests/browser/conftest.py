@@ -15,12 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import SUB_PATH, VIEWPORT, Site, Watch, launch_chromium
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from sitebuild.offline_zip import OfflineZipError
 from sitebuild.outputs import BuildError, Outputs, build_all
 from sitebuild.serve import serve
+
+from .browser_support import SUB_PATH, VIEWPORT, Site, Watch, launch_chromium
 
 KINDS = ("hosted", "offline")
 

@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from browser_support import Site, Watch, css_id, in_viewport, open_page, plain
 from playwright.sync_api import Locator, Page
+
+from .browser_support import Site, Watch, css_id, in_viewport, open_page, plain
 
 pytestmark = pytest.mark.browser
 

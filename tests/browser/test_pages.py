@@ -7,13 +7,18 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from browser_support import SUB_PATH, Site, Watch, ids_in, open_page
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
+
+from .browser_support import SUB_PATH, VIEWPORT, Site, Watch, ids_in, open_page
 
 pytestmark = pytest.mark.browser
 
 AXE_JS = Path("node_modules", "axe-core", "axe.min.js")
 AXE_IMPACTS = ("serious", "critical")
+#: Every link target on the page, absolute, HTML and SVG (``href`` or ``xlink:href``) alike.
+HREFS = """() => [...document.querySelectorAll('a')].map(a =>
+    a.getAttribute('href') ?? a.getAttributeNS('http://www.w3.org/1999/xlink', 'href'))
+  .filter(h => h !== null).map(h => new URL(h, document.baseURI).href)"""
 
 
 def test_every_page_loads_cleanly(site: Site, page: Page, watch: Watch) -> None:
@@ -30,9 +35,7 @@ def test_every_internal_link_and_anchor_resolves(site: Site, page: Page) -> None
     checked = 0
     for url in site.pages():
         open_page(page, url)
-        hrefs: list[str] = page.eval_on_selector_all(
-            "a[href]", "els => els.map(a => a.href)"
-        )
+        hrefs: list[str] = page.evaluate(HREFS)
         for href in hrefs:
             scheme = urllib.parse.urlsplit(href).scheme
             if scheme in ("mailto", "javascript", "tel"):
@@ -68,9 +71,7 @@ def test_axe_no_serious_or_critical_violation(
     for url in site.pages():
         open_page(page, url)
         page.add_script_tag(path=str(axe))
-        result = page.evaluate(
-            "() => axe.run(document, {resultTypes: ['violations']})"
-        )
+        result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
         for v in result["violations"]:
             if v.get("impact") in AXE_IMPACTS:
                 targets = [json.dumps(n["target"]) for n in v["nodes"][:3]]
@@ -79,3 +80,28 @@ def test_axe_no_serious_or_critical_violation(
                     f"({len(v['nodes'])} node(s), e.g. {', '.join(targets)})"
                 )
     assert not found, "\n".join(found)
+
+
+def test_hosted_404_page_works_under_the_sub_path(sites: dict[str, Site], browser: Browser) -> None:
+    site = sites["hosted"]
+    watch = Watch(site)
+    context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
+    watch.attach(context)
+    try:
+        page = context.new_page()
+        missing = site.base_url + "subtypes/no-such-page/"
+        watch.current = missing
+        response = page.goto(missing)
+        assert response is not None and response.status == 404
+        assert "404" in page.locator("article, .md-content").first.inner_text()
+        sheets: int = page.evaluate(
+            "() => [...document.styleSheets].filter(s => s.href && s.cssRules.length).length"
+        )
+        assert sheets >= 2, "404 page lost its stylesheets under the sub-path"
+        home: str = page.eval_on_selector("a.md-header__button.md-logo", "a => a.href")
+        assert home == site.base_url
+        page.wait_for_load_state("networkidle")
+    finally:
+        context.close()
+    problems = [p for p in watch.problems() if missing not in p.split(": ", 2)[-1]]
+    assert not problems, problems

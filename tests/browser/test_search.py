@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from browser_support import Site, Watch, open_page, plain, search
 from playwright.sync_api import Page
+
+from .browser_support import Site, Watch, open_page, plain, search
 
 TERMS = ["diltiazem", "nadroparin", "Down syndrome", "Virchow"]
 
