@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Dialog, Page
 
 from sitebuild.serve import serve
 
-from browser_support import SUB_PATH, VIEWPORT, Site, Watch, open_page, search
+from .browser_support import SUB_PATH, VIEWPORT, Site, Watch, open_page, search
 from support import build, copy_site
 
 pytestmark = pytest.mark.browser
