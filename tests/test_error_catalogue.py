@@ -428,6 +428,24 @@ CASES = [
         groups=((OTHER, 3),),
     ),
     Case(
+        "two groups side by side are two citations (not a reference link, not lost)",
+        append={PAGE: "\nSide [@delta2003third][@gamma2002second].\n"},
+        rendered=((OTHER, 'href="#ref-gamma2002second"'), (OTHER, 'href="#ref-delta2003third"')),
+        groups=((OTHER, 4),),
+    ),
+    Case(
+        "a paragraph starting with a group and a colon is not a link definition",
+        append={PAGE: "\n[@delta2003third; @gamma2002second]: found\n"},
+        rendered=((OTHER, "</span>: found</p>"),),
+        groups=((OTHER, 3),),
+    ),
+    Case(
+        "a group followed by an unclosed parenthesis is still a citation",
+        append={PAGE: "\nOpen [@delta2003third](see the review.\n"},
+        rendered=((OTHER, "</span>(see the review.</p>"),),
+        groups=((OTHER, 3),),
+    ),
+    Case(
         "trailing semicolon",
         append={PAGE: "\nTrailing [@delta2003third;].\n"},
         ok=False,

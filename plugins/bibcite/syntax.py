@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from markdown import Markdown
+from markdown.blockprocessors import ReferenceProcessor
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
@@ -26,9 +27,12 @@ from markdown.treeprocessors import Treeprocessor
 #: Letters, digits and ``_ - : .``; trailing punctuation is not part of a key.
 KEY = r"[A-Za-z0-9_](?:[A-Za-z0-9_:.\-]*[A-Za-z0-9_])?"
 _ITEM = re.compile(rf"\s*@(?P<key>{KEY})\s*(?:,\s*(?P<locator>\S[^;]*?))?\s*")
-# `[@` ... `]`, not followed by `(` or `[` (that would be a link whose text starts with @).
+# `[@` ... `]`, in raw Markdown: not followed by `(` (a link whose text starts with @).
 # A group may run over a line break (hard-wrapped prose): left as text, it would be lost silently.
-CITATION_PATTERN = r"\[(@[^\[\]]*)\](?![(\[])"
+CITATION_PATTERN = r"\[(@[^\[\]]*)\](?!\()"
+# The same as an inline pattern: links (`[@x](url)`, `[@x][ref]` with `[ref]` defined) are taken
+# before it runs, so what they leave, e.g. `[@a][@b]` or `[@a](p. 3`, is citations, not lost text.
+_INLINE_PATTERN = r"\[(@[^\[\]]*)\]"
 _ATTR = "data-bibcite-group"
 # After inline patterns (the "inline" tree processor, 20), before attr_list (8) and toc (5),
 # so the References heading gets a permalink and a TOC entry.
@@ -184,6 +188,17 @@ class _CitationFill(Treeprocessor):
         self.tree.pending = []
 
 
+class _ReferenceProcessor(ReferenceProcessor):
+    """Python-Markdown's link reference definitions, except where the label starts with ``@``:
+    that is a citation, and a paragraph such as ``[@a; @b]: found`` would otherwise be taken for
+    the definition of a link ``@a; @b`` to ``found`` and vanish without a word."""
+
+    RE = re.compile(
+        ReferenceProcessor.RE.pattern.replace(r"^[ ]{0,3}\[(", r"^[ ]{0,3}\[(?!@)(", 1),
+        re.MULTILINE,
+    )
+
+
 class CitationExtension(Extension):
     """Python-Markdown extension; ``handler`` numbers and renders each page's citations."""
 
@@ -192,9 +207,8 @@ class CitationExtension(Extension):
         self.handler = handler
 
     def extendMarkdown(self, md: Markdown) -> None:
-        md.inlinePatterns.register(
-            _CitationInline(CITATION_PATTERN, md), "bibcite", INLINE_PRIORITY
-        )
+        md.inlinePatterns.register(_CitationInline(_INLINE_PATTERN, md), "bibcite", INLINE_PRIORITY)
+        md.parser.blockprocessors.register(_ReferenceProcessor(md.parser), "reference", 15)
         tree = _CitationTree(md, self.handler)
         md.treeprocessors.register(tree, "bibcite", TREE_PRIORITY)
         md.treeprocessors.register(_CitationFill(md, tree), "bibcite_fill", FILL_PRIORITY)

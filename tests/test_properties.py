@@ -1,0 +1,156 @@
+"""Property-based tests (hypothesis): the citation parser and the number ranges, on random input.
+
+- Random Markdown never crashes the citation extension, and every group it finds is handed to
+  the handler and put back in the page (none dropped, none invented).
+- Text outside citations comes back unchanged: converting a text with citations gives the same
+  HTML as converting it with each citation replaced by a neutral token.
+- ``parse_citation`` gives back the keys and locators a group was written with.
+- ``compress`` / ``format_numbers`` round-trip to the same set of numbers.
+
+Example counts stay modest (the suite runs on 2 cores); ``deadline=None`` because the first
+Markdown conversions are slow to warm up.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import string
+import xml.etree.ElementTree as etree
+from collections.abc import Sequence
+
+import markdown
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bibcite.numbering import EN_DASH, MIN_RANGE, compress, format_numbers
+from bibcite.syntax import CitationExtension, CitationGroup, RenderedCitations, parse_citation
+
+EXTENSIONS = ["footnotes", "tables", "admonition", "md_in_html", "pymdownx.superfences", "toc"]
+TOKEN = "QQCITEQQ"
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+class Neutral:
+    """A handler that renders every group as ``<cite>TOKEN</cite>`` and records the groups."""
+
+    def __init__(self) -> None:
+        self.groups: list[CitationGroup] = []
+
+    def render_groups(self, groups: Sequence[CitationGroup]) -> RenderedCitations:
+        self.groups = list(groups)
+        out = []
+        for _ in groups:
+            el = etree.Element("cite")
+            el.text = TOKEN
+            out.append(el)
+        return RenderedCitations(tuple(out), None)
+
+
+def convert(text: str) -> tuple[list[CitationGroup], str]:
+    handler = Neutral()
+    md = markdown.Markdown(extensions=[CitationExtension(handler), *EXTENSIONS])
+    html = md.convert(text)
+    return handler.groups, html
+
+
+# --- strategies ------------------------------------------------------------------------------
+
+keys = st.from_regex(r"[a-z][a-z0-9_]{0,8}(?:[:.\-][a-z0-9]{1,4})?", fullmatch=True)
+locators = st.from_regex(r"(?:p|pp|fig|ch)\. [0-9]{1,3}(?:-[0-9]{1,3})?", fullmatch=True)
+items = st.tuples(keys, st.one_of(st.just(""), locators))
+groups = st.lists(items, min_size=1, max_size=4)
+
+
+def written(group: list[tuple[str, str]]) -> str:
+    return "[" + "; ".join(f"@{k}, {loc}" if loc else f"@{k}" for k, loc in group) + "]"
+
+
+# Anything Markdown reacts to, many times over, so odd structures come up often.
+MARKDOWN_ALPHABET = "[]@;,.:`\\#|>*_-+!()<>&\"'{}~=/ \n\t" + "abcxyz019"
+random_markdown = st.text(alphabet=MARKDOWN_ALPHABET, max_size=200) | st.lists(
+    st.one_of(
+        st.text(alphabet=MARKDOWN_ALPHABET, max_size=20),
+        groups.map(written),
+        st.sampled_from(["\n\n", "\n```\n", "`", "\n# ", "\n| a | b |\n|---|---|\n| ", "\n> "]),
+        st.sampled_from(["\\[@", "[^1]", "\n\n[^1]: ", "\n!!! note\n    ", "a@b.org", "<span>"]),
+    ),
+    max_size=25,
+).map("".join)
+
+# Plain prose: nothing that could pair up with something across a citation (code spans,
+# emphasis, links, HTML, escapes), and no ':' right after a group (a link reference definition).
+PLAIN_ALPHABET = string.ascii_letters + string.digits + " .,;!?()'-"
+plain = st.text(alphabet=PLAIN_ALPHABET, max_size=30)
+prose_parts = st.lists(
+    st.one_of(plain, groups.map(written), st.sampled_from(["\n", "\n\n", "\n- ", "\n1. "])),
+    max_size=15,
+)
+
+
+# --- properties ------------------------------------------------------------------------------
+
+
+@SETTINGS
+@given(random_markdown)
+def test_random_markdown_never_crashes_and_no_group_is_lost(text: str) -> None:
+    found, html = convert(text)
+    assert [g.index for g in found] == list(range(1, len(found) + 1))
+    for g in found:
+        assert g.raw.startswith("[@") and g.raw.endswith("]")
+        assert bool(g.items) != bool(g.error)  # parsed, or reported: never neither
+    assert html.count(f"<cite>{TOKEN}</cite>") == len(found)
+
+
+@SETTINGS
+@given(prose_parts)
+def test_text_outside_citations_is_unchanged(parts: list[str]) -> None:
+    text = "".join(parts)
+    neutral = "".join(TOKEN if p.startswith("[@") else p for p in parts)
+    cited = [p for p in parts if p.startswith("[@")]
+
+    found, html = convert(text)
+    none, expected = convert(neutral)
+
+    assert none == []
+    assert [g.raw for g in found] == cited
+    # Heading ids leave citations out by design (the token, being text, is in them).
+    assert without_ids(html.replace(f"<cite>{TOKEN}</cite>", TOKEN)) == without_ids(expected)
+
+
+def without_ids(html: str) -> str:
+    return re.sub(r' id="[^"]*"', "", html)
+
+
+@SETTINGS
+@given(groups)
+def test_parse_citation_gives_back_what_was_written(group: list[tuple[str, str]]) -> None:
+    parsed, error = parse_citation(written(group))
+    assert error == ""
+    assert [(i.key, i.locator) for i in parsed] == group
+
+
+@SETTINGS
+@given(st.sets(st.integers(min_value=1, max_value=120), max_size=40))
+def test_compress_round_trips(numbers: set[int]) -> None:
+    runs = compress(numbers)
+    back = {n for lo, hi in runs for n in range(lo, hi + 1)}
+    assert back == numbers
+    assert runs == sorted(runs)
+    for (_, hi), (lo, _) in itertools.pairwise(runs):
+        assert lo > hi  # disjoint and in order
+    for lo, hi in runs:
+        assert lo == hi or hi - lo + 1 >= MIN_RANGE  # short runs are listed, not ranged
+
+
+@SETTINGS
+@given(st.lists(st.integers(min_value=1, max_value=120), max_size=40))
+def test_format_numbers_round_trips(numbers: list[int]) -> None:
+    shown = format_numbers(numbers)
+    back: set[int] = set()
+    for part in filter(None, shown.split(", ")):
+        m = re.fullmatch(rf"(\d+)(?:{EN_DASH}(\d+))?", part)
+        assert m is not None, shown
+        lo, hi = int(m[1]), int(m[2] or m[1])
+        back.update(range(lo, hi + 1))
+    assert back == set(numbers)
