@@ -1,7 +1,7 @@
 """Hostile .bib data stays inert in a real browser: pages, tooltips and search results.
 
 Builds ``tests/fixtures/sites/hostile`` (fields holding ``<script>``, ``"><img onerror=...>``,
-``javascript:`` URLs; see ``tests/test_hostile_bib.py`` for the same checks on the files), serves it,
+``javascript:`` URLs; ``tests/test_hostile_bib.py`` checks the same in the files), serves it,
 and drives Debian's Chromium over every page: hovering each citation (material's tooltips build
 their own DOM from the ``title``), opening the reference lists, and searching for the hostile text
 (material renders search results as HTML). Every payload would set ``window.__pwned`` or open a
