@@ -300,6 +300,12 @@ CASES = [
         groups=((OTHER, 2), ("index.html", 4)),
     ),
     Case(
+        "a .bib saved as UTF-16",
+        write={BIB: entry("zeta2005", **FULL).encode("utf-16")},
+        ok=False,
+        messages=("refs.bib:1:1: bibliography is not UTF-8 (byte 0xff). Save the file as UTF-8",),
+    ),
+    Case(
         "bibliography option naming a folder",
         replace=(("mkdocs.yml", "bibliography: refs.bib", "bibliography: docs"),),
         ok=False,
