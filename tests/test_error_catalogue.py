@@ -452,6 +452,33 @@ CASES = [
         groups=((OTHER, 3),),
     ),
     Case(
+        "a citation in image text is reported, not dropped",
+        append={PAGE: "\nSee ![A figure [@delta2003third]](figure.png) here.\n"},
+        write={"docs/figure.png": b"\x89PNG\r\n\x1a\n"},
+        ok=False,
+        messages=(
+            "docs/other.md:5:16: citation '[@delta2003third]' is not rendered: it is in image "
+            'text or in a raw HTML block. Move it into the text, or add markdown="1" to the HTML '
+            "block; escape a literal bracket as \\[@",
+        ),
+        groups=((OTHER, 2),),
+    ),
+    Case(
+        "a citation in a raw HTML block is reported; with markdown=1 it renders",
+        append={
+            PAGE: '\n<div class="box">\nBoxed [@delta2003third] and <code>[@nokey]</code>.\n</div>\n'
+            '\n<div class="box" markdown="1">\nBoxed [@gamma2002second].\n</div>\n'
+        },
+        ok=False,
+        messages=(
+            "docs/other.md:6:7: citation '[@delta2003third]' is not rendered: it is in image "
+            'text or in a raw HTML block. Move it into the text, or add markdown="1" to the HTML '
+            "block; escape a literal bracket as \\[@",
+        ),
+        rendered=((OTHER, 'Boxed <span class="citation" id="cite-3">'),),
+        groups=((OTHER, 3),),
+    ),
+    Case(
         "trailing semicolon",
         append={PAGE: "\nTrailing [@delta2003third;].\n"},
         ok=False,

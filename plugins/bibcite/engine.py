@@ -9,6 +9,7 @@ with :class:`~bibcite.syntax.CitationExtension` (which calls :meth:`render_group
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -94,6 +95,27 @@ class CitationEngine:
         page.result = PageCitations(page.page_id, tuple(groups), numbers)
         return RenderedCitations(elements, references, self.references_title)
 
+    def report_unrendered(self, raws: Sequence[str]) -> None:
+        """Citations the Markdown engine kept as text (image text, raw HTML blocks): a warning
+        each, so none is lost without a word."""
+        page = self._page or _PageState("<page>", "<page>", "")
+        seen: dict[str, int] = {}
+        for raw in raws:
+            occurrence = seen.get(raw, 0)
+            seen[raw] = occurrence + 1
+            line, col = _locate_unrendered(page.source, raw, occurrence)
+            page.problems.append(
+                Problem(
+                    page.path,
+                    line,
+                    col,
+                    f"citation '{' '.join(raw.split())}' is not rendered: it is in image text or "
+                    "in a raw HTML block",
+                    'Move it into the text, or add markdown="1" to the HTML block; '
+                    "escape a literal bracket as \\[@",
+                )
+            )
+
     def end_page(self) -> tuple[PageCitations, list[Problem]]:
         page, self._page = self._page, None
         if page is None:
@@ -146,6 +168,24 @@ class CitationEngine:
     def uncited(self, pages: Iterable[PageCitations]) -> list[str]:
         cited = {key for p in pages for key in p.numbers}
         return [e.key for e in self.bibliography.entries if e.key not in cited]
+
+
+def _locate_unrendered(source: str, raw: str, occurrence: int) -> tuple[int, int]:
+    """Where an unrendered group is: preferably an occurrence inside ``![...]`` or on a line
+    starting with ``<`` (image text, HTML block), else any occurrence."""
+    pattern = re.compile(re.escape(raw))
+    spots = [
+        m.start()
+        for m in pattern.finditer(source)
+        if re.search(
+            r"!\[[^\]\n]*$|^\s*<", source[source.rfind("\n", 0, m.start()) + 1 : m.start()]
+        )
+        or "<" in source[max(0, source.rfind("\n\n", 0, m.start())) : m.start()]
+    ]
+    if not spots:
+        return locate(source, raw, occurrence)
+    pos = spots[min(occurrence, len(spots) - 1)]
+    return source.count("\n", 0, pos) + 1, pos - (source.rfind("\n", 0, pos) + 1) + 1
 
 
 def cited_on(

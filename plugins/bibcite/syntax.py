@@ -99,6 +99,43 @@ class RenderedCitations:
     references_title: str = "References"
 
 
+_LEFT_AS_TEXT = re.compile(_INLINE_PATTERN)
+_STASHED = re.compile(r"\x02wzxhzdk:(\d+)\x03")
+_NOT_PROSE = re.compile(r"<(code|pre|script|style)\b.*?</\1\s*>|<!--.*?-->", re.DOTALL | re.I)
+
+
+def unrendered_citations(root: etree.Element, raw_html: Sequence[object] = ()) -> list[str]:
+    """Citation groups Markdown kept away from the inline pattern, in document order: in image
+    text (``alt``) and in raw HTML blocks without ``markdown="1"``; code is left out.
+
+    Runs after inline processing and before ``unescape``, so an escaped ``\\[@`` is still a
+    placeholder here and never taken for a citation."""
+    found: list[str] = []
+
+    def walk(el: etree.Element) -> None:
+        for child in el:
+            if child.tag in ("code", "pre") or child.get(_ATTR) is not None:
+                scan(child.tail)
+                continue
+            found.extend(m.group(0) for m in _LEFT_AS_TEXT.finditer(child.get("alt", "")))
+            scan(child.text)
+            walk(child)
+            scan(child.tail)
+
+    def scan(text: str | None) -> None:
+        if not text:
+            return
+        for m in _STASHED.finditer(text):
+            index = int(m.group(1))
+            block = raw_html[index] if index < len(raw_html) else ""
+            if isinstance(block, str):
+                found.extend(x.group(0) for x in _LEFT_AS_TEXT.finditer(_NOT_PROSE.sub("", block)))
+
+    scan(root.text)
+    walk(root)
+    return found
+
+
 class _CitationInline(InlineProcessor):
     def handleMatch(  # type: ignore[override]
         self, m: re.Match[str], data: str
@@ -131,6 +168,9 @@ class _CitationTree(Treeprocessor):
             items, error = parse_citation(raw)
             groups.append(CitationGroup(index, raw, items, error, in_link))
         rendered = self.handler.render_groups(groups)
+        report = getattr(self.handler, "report_unrendered", None)
+        if report is not None:
+            report(unrendered_citations(root, self.md.htmlStash.rawHtmlBlocks))
         self.pending = [
             (el, escape_ampersands(new))
             for (el, _), new in zip(placeholders, rendered.groups, strict=True)
