@@ -466,8 +466,8 @@ CASES = [
     Case(
         "a citation in a raw HTML block is reported; with markdown=1 it renders",
         append={
-            PAGE: '\n<div class="box">\nBoxed [@delta2003third] and <code>[@nokey]</code>.\n</div>\n'
-            '\n<div class="box" markdown="1">\nBoxed [@gamma2002second].\n</div>\n'
+            PAGE: '\n<div class="box">\nBoxed [@delta2003third] and <code>[@nokey]</code>.\n'
+            '</div>\n\n<div class="box" markdown="1">\nBoxed [@gamma2002second].\n</div>\n'
         },
         ok=False,
         messages=(
