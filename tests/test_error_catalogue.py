@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import re
 import time
+import xml.etree.ElementTree as etree
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import markdown
 import pytest
 
 from bibcite.bibliography import load_bibliography, parse_bibliography
+from bibcite.syntax import CitationExtension, CitationGroup, RenderedCitations
 
 from support import Build, build, copy_site
 
@@ -771,3 +775,36 @@ def test_ten_megabyte_bibliography_builds(tmp_path: Path) -> None:
     references = result.article("references/index.html")
     assert references.count('<li id="ref-') == 4 + BIG_ENTRIES
     assert "Study number 1999 of calcified things" in references
+
+
+# --- citations Markdown keeps as text ----------------------------------------------------------
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.unrendered: list[str] = []
+
+    def render_groups(self, groups: Sequence[CitationGroup]) -> RenderedCitations:
+        return RenderedCitations(tuple(etree.Element("cite") for _ in groups), None)
+
+    def report_unrendered(self, raws: Sequence[str]) -> None:
+        self.unrendered = list(raws)
+
+
+@pytest.mark.parametrize(
+    ("source", "unrendered"),
+    [
+        ("![alt [@a]](img.png) and [@b]", ["[@a]"]),
+        ("<div>\n[@a] <code>[@c]</code> <!-- [@d] -->\n</div>\n", ["[@a]"]),
+        ('<div markdown="1">\n[@a]\n</div>\n', []),
+        ("<p>[@a; @b]</p>\n\nx [@c]", ["[@a; @b]"]),
+        ("`[@a]` \\[@b] a@b.org [@x](https://e.org) <span>[@c]</span>", []),
+        ("```\n[@a]\n```\n\n    [@b] code\n\n<!-- [@c] -->\n", []),
+        ("x [@a;;@b]", []),  # malformed: rendered as an error, reported as such
+    ],
+)
+def test_citations_kept_as_text_are_found(source: str, unrendered: list[str]) -> None:
+    recorder = _Recorder()
+    extensions = ["md_in_html", "pymdownx.superfences", "footnotes", "tables"]
+    markdown.Markdown(extensions=[CitationExtension(recorder), *extensions]).convert(source)
+    assert recorder.unrendered == unrendered
