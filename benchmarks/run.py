@@ -257,6 +257,15 @@ def _version(python: str, dist: str) -> str:
     return p.stdout.strip() if p.returncode == 0 else "not installed"
 
 
+def plugin_revision() -> str:
+    """The commit the plugin was measured at, '+dirty' if plugins/ has local changes."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "plugins"], cwd=ROOT,
+                           capture_output=True, text=True).stdout.strip()  # fmt: skip
+    return (head or "unknown") + ("+dirty" if dirty else "")
+
+
 def machine() -> dict[str, Any]:
     cpu = "unknown"
     with open("/proc/cpuinfo") as f:
@@ -287,7 +296,7 @@ def markdown_report(data: dict[str, Any]) -> str:
         f"Run {data['started']} (UTC), {data['elapsed_s']:.0f} s in all. "
         f"Machine: {m['nproc']} cores, {m['cpu']}, {m['ram_gib']} GiB RAM, Linux {m['kernel']}.",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
-        f"Command: `{data['command']}`",
+        f"Command: `{data['command']}` (plugin at commit {data.get('plugin_revision', '?')})",
         "",
         "| size (pages, entries, groups/page) | leg | reps | median wall (s) | min–max (s) "
         "| median CPU (s) | MkDocs-reported (s) | peak RSS (MiB) |",
@@ -386,6 +395,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "started": started.strftime("%Y-%m-%d %H:%M"),
         "command": shlex.join(["python", "benchmarks/run.py", *(argv or sys.argv[1:])]),
         "generator": GENERATOR_VERSION,
+        "plugin_revision": plugin_revision(),
         "machine": machine(),
         "sizes": {},
     }

@@ -1,0 +1,99 @@
+"""What-if builds: ``mkdocs build`` with candidate speed-ups monkeypatched into the plugin.
+
+Measures a proposed change before anyone edits the plugin. Written against the plugin as of
+commit 2710371 (``bibcite.render.pubmed_url``, ``bibcite.style.decode_latex`` using
+``codecs.decode``); a patch whose target is gone is skipped with a note on stderr.
+
+    WHATIF=findplugin,pubmed,latexfast python benchmarks/whatif_build.py build -q -d /tmp/s
+
+Patches (comma-separated in ``WHATIF``):
+
+- ``findplugin``: memoize ``pybtex.plugin.find_plugin`` (pybtex scans every installed
+  distribution's entry points on each call; ``Text.render_as("text")`` calls it every time);
+- ``pubmed``: memoize ``bibcite.render.pubmed_url`` per entry;
+- ``latexfast``: skip latexcodec for values it would not change (see BENCHMARKS.md);
+- ``latexmemo``: memoize ``decode_latex`` by value (each field is decoded twice today);
+- ``searchexclude``: mark each page's reference list ``data-search-exclude`` for Material.
+"""
+
+from __future__ import annotations
+
+import codecs
+import functools
+import os
+import re
+import sys
+from typing import Any
+
+
+def apply(patches: set[str]) -> None:
+    import pybtex.plugin
+
+    import bibcite.engine
+    import bibcite.formatting
+    import bibcite.render
+    import bibcite.style
+
+    def skip(name: str) -> None:
+        print(f"whatif: patch '{name}' does not apply to this plugin version", file=sys.stderr)
+
+    if "findplugin" in patches:
+        pybtex.plugin.find_plugin = functools.lru_cache(maxsize=None)(pybtex.plugin.find_plugin)
+    if "pubmed" in patches:
+        if hasattr(bibcite.render, "pubmed_url"):
+            cached = functools.lru_cache(maxsize=None)(bibcite.render.pubmed_url)
+            setattr(bibcite.render, "pubmed_url", cached)  # noqa: B010
+        else:
+            skip("pubmed")
+    if "latexfast" in patches:
+        needs = re.compile(r"[\\~$`%\t\n\r\f\v]|--|''|,,|!`|\?`|^ | $|  ")
+
+        class _Codecs:
+            @staticmethod
+            def decode(s: str, encoding: str) -> Any:
+                if encoding == "ulatex" and not needs.search(s):
+                    return s
+                return codecs.decode(s, encoding)  # type: ignore[call-overload]
+
+        if getattr(bibcite.style, "codecs", None) is codecs:
+            setattr(bibcite.style, "codecs", _Codecs)  # noqa: B010
+        else:
+            skip("latexfast")
+    if "latexmemo" in patches:
+        original = bibcite.style.decode_latex
+
+        @functools.lru_cache(maxsize=200_000)
+        def _memo(value: str) -> tuple[Any, tuple[str, ...]]:
+            text, issues = original(value)
+            return text, tuple(issues)
+
+        def decode_latex(value: str) -> tuple[Any, list[str]]:
+            text, issues = _memo(value)
+            return text, list(issues)
+
+        for module in (bibcite.style, bibcite.formatting):
+            if hasattr(module, "decode_latex"):
+                setattr(module, "decode_latex", decode_latex)  # noqa: B010
+    if "searchexclude" in patches:
+        original_list = bibcite.render.render_reference_list
+
+        def render_reference_list(*args: Any, **kwargs: Any) -> Any:
+            ol = original_list(*args, **kwargs)
+            ol.set("data-search-exclude", "")
+            return ol
+
+        for module in (bibcite.render, bibcite.engine):
+            if hasattr(module, "render_reference_list"):
+                setattr(module, "render_reference_list", render_reference_list)  # noqa: B010
+
+
+def main() -> None:
+    apply({p.strip() for p in os.environ.get("WHATIF", "").split(",") if p.strip()})
+    from mkdocs.__main__ import cli
+
+    sys.argv = ["mkdocs", *sys.argv[1:]]
+    cli()
+
+
+if __name__ == "__main__":
+    main()
