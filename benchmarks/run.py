@@ -16,6 +16,9 @@ that very child. One untimed warm-up build per leg first, then ``--reps`` rounds
 different order each round. Prints and writes (``--out``, default ``benchmarks/results/``)
 ``results.json`` and ``results.md``: medians, ratios and the issue's targets.
 
+Optional legs ``whatif``/``whatif-warm``: bibcite with the speed-ups of ``whatif_build.py``
+monkeypatched in (``--whatif``), to measure a proposed change in the same run.
+
 Also measures a ``mkdocs serve`` rebuild (``serve_rebuild.py``) unless ``--no-serve``.
 
     python benchmarks/run.py                       # all sizes, 3 repetitions
@@ -49,6 +52,10 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.corpus import CONFIG_FILES, GENERATOR_VERSION, SIZES, Size, generate  # noqa: E402
 
 LEGS = ("baseline", "bibcite", "bibcite-warm", "bibtex")
+#: Optional legs: bibcite with the speed-ups of whatif_build.py (``--whatif``) monkeypatched in.
+EXTRA_LEGS = ("whatif", "whatif-warm")
+WARM_OF = {"bibcite-warm": "bibcite", "whatif-warm": "whatif"}  # warm leg -> its cold leg
+DEFAULT_WHATIF = "findplugin,pubmed,latexfast,latexmemo"
 BIBTEX_VENV = ROOT / ".venv-bench-bibtex"
 BIBTEX_LOCK = HERE / "requirements-bibtex.lock"
 #: Targets of the issue, per size: (numerator, denominator, bound, "<=" or ">=").
@@ -109,16 +116,22 @@ def ensure_bibtex_venv() -> None:
     stamp.touch()
 
 
-def build_once(project: Path, leg: str, log_file: Path) -> Run:
-    config = CONFIG_FILES["bibcite" if leg.startswith("bibcite") else leg]
+def build_once(project: Path, leg: str, log_file: Path, whatif: str = DEFAULT_WHATIF) -> Run:
+    uses_bibcite = leg.startswith(("bibcite", "whatif"))
+    config = CONFIG_FILES["bibcite" if uses_bibcite else leg]
     site = project / f"site-{leg}"
     shutil.rmtree(site, ignore_errors=True)
-    if leg == "bibcite":
+    if uses_bibcite and leg not in WARM_OF:  # a cold build: no cache of formatted references
         shutil.rmtree(project / ".cache", ignore_errors=True)
-    cmd = [python_for(leg), "-m", "mkdocs", "build", "-f", config, "-d", site.name]
+    if leg.startswith("whatif"):
+        cmd = [sys.executable, str(HERE / "whatif_build.py")]
+    else:
+        cmd = [python_for(leg), "-m", "mkdocs"]
+    cmd += ["build", "-f", config, "-d", site.name]
+    env = {**os.environ, "WHATIF": whatif}
     with open(log_file, "wb") as log:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=project, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=project, stdout=log, stderr=subprocess.STDOUT, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -140,7 +153,7 @@ def check_output(project: Path, leg: str) -> str:
 
 
 def bench_size(name: str, size: Size, legs: Sequence[str], reps: int, workdir: Path, seed: int,
-               serve: bool) -> dict[str, Any]:  # fmt: skip
+               serve: bool, whatif: str = DEFAULT_WHATIF) -> dict[str, Any]:  # fmt: skip
     project = workdir / name
     load_before = os.getloadavg()
     t0 = time.perf_counter()
@@ -152,10 +165,9 @@ def bench_size(name: str, size: Size, legs: Sequence[str], reps: int, workdir: P
     logs.mkdir(exist_ok=True)
     results = {leg: LegResult(leg) for leg in legs}
     for leg in legs:  # warm-up: OS file cache, .pyc files, and the on-disk cache for warm runs
-        run = build_once(project, "bibcite" if leg == "bibcite-warm" else leg,
-                         logs / f"{leg}-warmup.log")  # fmt: skip
-        if leg == "bibcite-warm":
-            run = build_once(project, leg, logs / f"{leg}-warmup.log")
+        run = build_once(project, WARM_OF.get(leg, leg), logs / f"{leg}-warmup.log", whatif)
+        if leg in WARM_OF:
+            run = build_once(project, leg, logs / f"{leg}-warmup.log", whatif)
         text = (logs / f"{leg}-warmup.log").read_text(errors="replace")
         results[leg].warnings = text.count("WARNING")
         results[leg].check = check_output(project, leg) if run.returncode == 0 else "build failed"
@@ -167,13 +179,14 @@ def bench_size(name: str, size: Size, legs: Sequence[str], reps: int, workdir: P
     shuffler = random.Random(seed)
     for rep in range(reps):
         shuffler.shuffle(order)
-        if "bibcite-warm" in order and "bibcite" in order:  # warm right after a cold build
-            order.remove("bibcite-warm")
-            order.insert(order.index("bibcite") + 1, "bibcite-warm")
+        for warm, cold in WARM_OF.items():  # a warm build right after its cold one
+            if warm in order and cold in order:
+                order.remove(warm)
+                order.insert(order.index(cold) + 1, warm)
         for leg in order:
             if results[leg].check == "build failed":
                 continue
-            run = build_once(project, leg, logs / f"{leg}-{rep}.log")
+            run = build_once(project, leg, logs / f"{leg}-{rep}.log", whatif)
             results[leg].runs.append(run)
             rss = run.maxrss_kib / 1024
             print(f"  rep {rep + 1}/{reps} {leg:13s} {run.wall_s:7.2f} s  {rss:6.0f} MiB  "
@@ -223,14 +236,15 @@ def ratios(s: dict[str, dict[str, Any]]) -> dict[str, float]:
 
     out: dict[str, float] = {}
     for num, den in (("bibcite", "baseline"), ("bibcite-warm", "baseline"),
-                     ("bibtex", "bibcite"), ("bibtex", "baseline")):  # fmt: skip
+                     ("bibtex", "bibcite"), ("bibtex", "baseline"), ("whatif", "baseline"),
+                     ("whatif-warm", "baseline"), ("bibtex", "whatif")):  # fmt: skip
         a, b = wall(num), wall(den)
         if a and b:
             out[f"{num}/{den}"] = a / b
         a, b = cpu(num), cpu(den)
         if a and b:
             out[f"cpu {num}/{den}"] = a / b
-    for num in ("bibcite", "bibcite-warm", "bibtex"):
+    for num in ("bibcite", "bibcite-warm", "bibtex", "whatif", "whatif-warm"):
         a, b = rss(num), rss("baseline")
         if a and b:
             out[f"rss {num}/baseline"] = a / b
@@ -297,6 +311,11 @@ def markdown_report(data: dict[str, Any]) -> str:
         f"Machine: {m['nproc']} cores, {m['cpu']}, {m['ram_gib']} GiB RAM, Linux {m['kernel']}.",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
         f"Command: `{data['command']}` (plugin at commit {data.get('plugin_revision', '?')})",
+        *(
+            [f"whatif legs: bibcite with `WHATIF={data['whatif']}` (benchmarks/whatif_build.py)."]
+            if data.get("whatif")
+            else []
+        ),
         "",
         "| size (pages, entries, groups/page) | leg | reps | median wall (s) | min–max (s) "
         "| median CPU (s) | MkDocs-reported (s) | peak RSS (MiB) |",
@@ -375,7 +394,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--sizes", default="small,middle,large",
                     help=f"comma-separated, of {', '.join(SIZES)} (default: all)")  # fmt: skip
     ap.add_argument("--reps", default="3", help="repetitions, e.g. 3 or '3,large=1' (>= 1)")
-    ap.add_argument("--legs", default=",".join(LEGS), help=f"of {', '.join(LEGS)}")
+    ap.add_argument(
+        "--legs",
+        default=",".join(LEGS),
+        help=f"of {', '.join(LEGS + EXTRA_LEGS)} (default: {', '.join(LEGS)})",
+    )
+    ap.add_argument("--whatif", default=DEFAULT_WHATIF,
+                    help="patches of whatif_build.py for the whatif legs")  # fmt: skip
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workdir", type=Path, default=HERE / ".work")
     ap.add_argument("--out", type=Path, default=HERE / "results")
@@ -383,7 +408,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     legs = [x.strip() for x in args.legs.split(",") if x.strip()]
-    unknown = [s for s in sizes if s not in SIZES] + [x for x in legs if x not in LEGS]
+    unknown = [s for s in sizes if s not in SIZES] + [x for x in legs if x not in LEGS + EXTRA_LEGS]
     if unknown:
         ap.error(f"unknown size or leg: {', '.join(unknown)}")
     default_reps, per_size = parse_reps(args.reps)
@@ -396,6 +421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "command": shlex.join(["python", "benchmarks/run.py", *(argv or sys.argv[1:])]),
         "generator": GENERATOR_VERSION,
         "plugin_revision": plugin_revision(),
+        "whatif": args.whatif if any(x.startswith("whatif") for x in legs) else None,
         "machine": machine(),
         "sizes": {},
     }
@@ -404,7 +430,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in sizes:
         reps = max(1, per_size.get(name, default_reps))
         data["sizes"][name] = bench_size(name, SIZES[name], legs, reps, args.workdir, args.seed,
-                                         not args.no_serve)  # fmt: skip
+                                         not args.no_serve, args.whatif)  # fmt: skip
         data["elapsed_s"] = time.perf_counter() - t0
         _write_results(args.out, data)  # after each size: a long run leaves partial results
     report = markdown_report(data)
