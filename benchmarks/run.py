@@ -153,9 +153,10 @@ def check_output(project: Path, leg: str) -> str:
 
 
 def bench_size(name: str, size: Size, legs: Sequence[str], reps: int, workdir: Path, seed: int,
-               serve: bool, whatif: str = DEFAULT_WHATIF) -> dict[str, Any]:  # fmt: skip
+               serve: int, whatif: str = DEFAULT_WHATIF) -> dict[str, Any]:  # fmt: skip
     project = workdir / name
     load_before = os.getloadavg()
+    revision_before = plugin_revision()
     t0 = time.perf_counter()
     info = generate(project, size.pages, size.entries, size.cites, seed)
     print(f"\n== {name}: {size.pages} pages, {size.entries} entries, {size.cites} groups/page "
@@ -199,6 +200,7 @@ def bench_size(name: str, size: Size, legs: Sequence[str], reps: int, workdir: P
         "ratios": ratios({leg: r.summary() for leg, r in results.items()}),
         "loadavg_before": load_before,
         "loadavg_after": os.getloadavg(),
+        "plugin_revision": [revision_before, plugin_revision()],
     }  # fmt: skip
     if (project / ".cache").exists():
         out["cache_files"] = sorted(str(p.relative_to(project)) for p in
@@ -206,7 +208,7 @@ def bench_size(name: str, size: Size, legs: Sequence[str], reps: int, workdir: P
     if serve and "bibcite" in legs:
         page = "part-01/page-0001.md"
         proc = subprocess.run([sys.executable, str(HERE / "serve_rebuild.py"), "mkdocs.yml",
-                               "--page", page, "--rebuilds", "3"],
+                               "--page", page, "--rebuilds", str(serve)],
                               cwd=project, capture_output=True, text=True)  # fmt: skip
         if proc.returncode == 0:
             out["serve"] = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -339,6 +341,13 @@ def markdown_report(data: dict[str, Any]) -> str:
         if "loadavg_before" in r
     )
     lines += ["", f"1-minute load average before→after each size: {loads} (2 cores).", ""]
+    for n, r in data["sizes"].items():
+        revs = r.get("plugin_revision")
+        if revs and revs[0] != revs[1]:
+            lines += [
+                f"**Note**: the plugin changed during the {n} size ({revs[0]} → {revs[1]}).",
+                "",
+            ]
     lines += [
         "| size | ratio (of median wall times) | value | target | |",
         "|---|---|---:|---|---|",
@@ -405,6 +414,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--workdir", type=Path, default=HERE / ".work")
     ap.add_argument("--out", type=Path, default=HERE / "results")
     ap.add_argument("--no-serve", action="store_true", help="skip the serve-rebuild measurement")
+    ap.add_argument("--serve-rebuilds", default="3",
+                    help="rebuilds in the serve measurement, e.g. 3 or '3,large=1'")  # fmt: skip
     args = ap.parse_args(argv)
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     legs = [x.strip() for x in args.legs.split(",") if x.strip()]
@@ -412,6 +423,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         ap.error(f"unknown size or leg: {', '.join(unknown)}")
     default_reps, per_size = parse_reps(args.reps)
+    serve_default, serve_per_size = parse_reps(args.serve_rebuilds)
     if "bibtex" in legs:
         ensure_bibtex_venv()
     started = dt.datetime.now(dt.UTC)
@@ -430,7 +442,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in sizes:
         reps = max(1, per_size.get(name, default_reps))
         data["sizes"][name] = bench_size(name, SIZES[name], legs, reps, args.workdir, args.seed,
-                                         not args.no_serve, args.whatif)  # fmt: skip
+                                         0 if args.no_serve else
+                                         max(1, serve_per_size.get(name, serve_default)),
+                                         args.whatif)  # fmt: skip
         data["elapsed_s"] = time.perf_counter() - t0
         _write_results(args.out, data)  # after each size: a long run leaves partial results
     report = markdown_report(data)
