@@ -6,17 +6,19 @@ escaped here (etree escapes attributes and text; HTML strings go through ``html.
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, quote_plus
 
-from pybtex.richtext import Text
+from pybtex.backends.plaintext import Backend as PlainTextBackend
 
 from bibcite.bibliography import BibEntry
 from bibcite.formatting import FormattedReference
 from bibcite.numbering import compress, format_run
+from bibcite.style import decode_latex
 from bibcite.syntax import CitationGroup
 
 BACKLINK = "\u21a9"  # ↩
@@ -48,11 +50,20 @@ def pubmed_url(entry: BibEntry) -> str:
     pmid = (entry.pmid or "").strip()
     if re.fullmatch(r"\d{1,9}", pmid):
         return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
-    try:
-        title = Text.from_latex(entry.title).render_as("text")
-    except Exception:  # undecodable LaTeX is reported by the formatter; search the raw title
-        title = re.sub(r"[{}\\]", "", entry.title)
-    return f"https://pubmed.ncbi.nlm.nih.gov/?term={quote_plus(title)}"
+    return f"https://pubmed.ncbi.nlm.nih.gov/?term={quote_plus(_plain_title(entry.title))}"
+
+
+_PLAIN = PlainTextBackend()
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain_title(title: str) -> str:
+    # A backend instance, not render_as("text"): pybtex looks a backend up by name through
+    # importlib.metadata on every call (85 % of a 200-page build, see BENCHMARKS.md).
+    text, issues = decode_latex(title)
+    if issues:  # undecodable LaTeX is reported by the formatter; search the bare title
+        return re.sub(r"[{}\\]", "", title)
+    return str(text.render(_PLAIN))
 
 
 def doi_url(entry: BibEntry) -> str | None:
@@ -185,7 +196,9 @@ def render_reference_list(
     backlinks: Mapping[str, Sequence[int]],
 ) -> etree.Element:
     """The page's References: cited entries by number, each with backlinks to its citations."""
-    ol = etree.Element("ol", {"class": "references"})
+    # Left out of the search index: a search finds the pages that discuss a term, not every
+    # page citing a paper with it in the title (the References page indexes every entry).
+    ol = etree.Element("ol", {"class": "references", "data-search-exclude": ""})
     for entry in sorted(entries, key=lambda e: numbers[e.key]):
         li = _item(entry, numbers[entry.key], refs[entry.key])
         back = etree.SubElement(li, "span", {"class": "backlinks"})

@@ -147,6 +147,9 @@ def _restore(s: str) -> str:
     )
 
 
+_NEEDS_CODEC = re.compile(r"[\\~$`%\t\n\r\f\v]|--|''|,,|!`|\?`|^ | $|  ")
+
+
 def decode_latex(value: str) -> tuple[Text, list[str]]:
     """Turn a BibTeX field value into rich text (braces removed, accents decoded).
 
@@ -163,7 +166,10 @@ def decode_latex(value: str) -> tuple[Text, list[str]]:
     raw = _DOTLESS.sub(r"{\1}", raw)  # {\i} as an accent's base: \'{\i} is í
     raw = _MATH.sub(_math, raw)
     try:
-        decoded = codecs.decode(raw, "ulatex")  # type: ignore[call-overload]
+        # latexcodec is the costliest step and changes nothing in most values: skip it unless
+        # one of the sequences it decodes is present (every key of its table contains one).
+        needed = _NEEDS_CODEC.search(raw)
+        decoded = codecs.decode(raw, "ulatex") if needed else raw  # type: ignore[call-overload]
     except Exception as exc:  # latexcodec raising on odd input: keep the text raw
         issues.append(f"cannot decode LaTeX ({exc})")
         decoded = raw
