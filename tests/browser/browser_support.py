@@ -178,6 +178,11 @@ class Watch:
             where = message.location.get("url", "") if message.location else ""
             self.console_errors.append(f"{self.current}: {message.text} ({where})")
 
+    def clear(self) -> None:
+        """Forget what was recorded so far (e.g. while scanning pages before the real check)."""
+        for found in (self.console_errors, self.page_errors, self.outside, self.failed):
+            found.clear()
+
     def problems(self) -> list[str]:
         return [
             *(f"console error: {e}" for e in self.console_errors),
