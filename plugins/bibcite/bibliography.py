@@ -7,7 +7,10 @@ Nothing here raises on bad input: :func:`load_bibliography` returns the problems
 from __future__ import annotations
 
 import bisect
+import contextlib
+import functools
 import hashlib
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -16,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pybtex.errors
-from pybtex.database import BibliographyData, Entry
+from pybtex.database import BibliographyData, Entry, Person
 from pybtex.database.input.bibtex import Parser, UndefinedMacro
 from pybtex.scanner import PybtexError, PybtexSyntaxError
 
@@ -51,6 +54,12 @@ _SPECIAL = frozenset({"string", "comment", "preamble"})
 _ENTRY_HEAD = re.compile(r"@[ \t]*(\w+)[ \t]*[{(][ \t\r\n]*([^\s,{}()]*)")
 
 
+#: A person's name as pybtex splits it: first, middle, prelast ("von"), last, lineage ("Jr").
+NameParts = tuple[
+    tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]
+]
+
+
 @dataclass(frozen=True)
 class BibEntry:
     """One entry of the bibliography.
@@ -58,27 +67,69 @@ class BibEntry:
     key: the citation key, as written in the .bib file.
     index: 1-based position in the file (the global citation number).
     line: line of the entry's ``@type{`` in the file.
-    entry: the pybtex entry (fields and persons), for the formatting style.
     fingerprint: hash of the entry's content, for caches of formatted output.
+    type: the entry type, lower case (``article``).
+    fields: field name (lower case) to value, as written (LaTeX not decoded).
+    persons: role (``author``, ``editor``) to the names, as pybtex splits them.
+
+    The pybtex :class:`~pybtex.database.Entry` the formatting style needs is :attr:`entry`,
+    made from these on first use: a build whose references all come from the on-disk cache of
+    formatted references never makes one.
     """
 
     key: str
     index: int
     line: int
-    entry: Entry = field(compare=False, repr=False)
     fingerprint: str
+    type: str = field(compare=False)
+    fields: Mapping[str, str] = field(compare=False, repr=False)
+    persons: Mapping[str, tuple[NameParts, ...]] = field(compare=False, repr=False)
+
+    @classmethod
+    def from_pybtex(cls, key: str, index: int, line: int, entry: Entry) -> BibEntry:
+        persons = {
+            role: tuple(_name_parts(p) for p in people) for role, people in entry.persons.items()
+        }
+        fields = MappingProxyType({n.lower(): str(v) for n, v in entry.fields.items()})
+        made = cls(key, index, line, _fingerprint(entry), entry.type.lower(), fields, persons)
+        made.__dict__["entry"] = entry  # already made: keep it (cached_property's slot)
+        return made
+
+    @functools.cached_property
+    def entry(self) -> Entry:
+        people = {role: [_person(parts) for parts in names] for role, names in self.persons.items()}
+        return Entry(self.type, fields=dict(self.fields), persons=people)
 
     @property
     def doi(self) -> str | None:
-        return self.entry.fields.get("doi") or None
+        return self.fields.get("doi") or None
 
     @property
     def pmid(self) -> str | None:
-        return self.entry.fields.get("pmid") or None
+        return self.fields.get("pmid") or None
 
     @property
     def title(self) -> str:
-        return str(self.entry.fields.get("title", ""))
+        return self.fields.get("title", "")
+
+
+def _name_parts(person: Person) -> NameParts:
+    return (
+        tuple(person.first_names),
+        tuple(person.middle_names),
+        tuple(person.prelast_names),
+        tuple(person.last_names),
+        tuple(person.lineage_names),
+    )
+
+
+def _person(parts: NameParts) -> Person:
+    person = Person()
+    first, middle, prelast, last, lineage = parts
+    person.first_names, person.middle_names = list(first), list(middle)
+    person.prelast_names, person.last_names = list(prelast), list(last)
+    person.lineage_names = list(lineage)
+    return person
 
 
 @dataclass(frozen=True)
@@ -340,7 +391,7 @@ def parse_bibliography(
                         f"Add the {name} so the reference can be shown in full",
                     )
                 )
-        entries.append(BibEntry(key, len(entries) + 1, line, entry, _fingerprint(entry)))
+        entries.append(BibEntry.from_pybtex(key, len(entries) + 1, line, entry))
     if not entries and not any(p.severity is Severity.ERROR for p in problems):
         problems.append(
             Problem(path, 1, 1, "bibliography has no entries", "Add the references the pages cite")
@@ -368,7 +419,9 @@ def _error(path: str, line: int, message: str, hint: str, col: int = 1) -> Probl
 
 
 class BibliographyCache:
-    """Keeps the parsed bibliography across ``mkdocs serve`` rebuilds while it is unchanged."""
+    """Keeps the parsed bibliography while the file is unchanged: in memory across
+    ``mkdocs serve`` rebuilds, and, given a ``cache_dir``, on disk across builds (keyed by the
+    digest of the file's bytes, so any edit means a fresh parse)."""
 
     def __init__(self) -> None:
         self._key: tuple[str, int, int] | None = None
@@ -376,7 +429,10 @@ class BibliographyCache:
         self.parses = 0  # how many times the file was actually parsed (for tests and benchmarks)
 
     def load(
-        self, path: str | os.PathLike[str], display_path: str | None = None
+        self,
+        path: str | os.PathLike[str],
+        display_path: str | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
     ) -> tuple[Bibliography | None, list[Problem]]:
         try:
             st = os.stat(path)
@@ -385,7 +441,103 @@ class BibliographyCache:
             key = None
         if key is not None and key == self._key and self._value is not None:
             return self._value
-        self.parses += 1
-        self._value = load_bibliography(path, display_path)
-        self._key = key
-        return self._value
+        shown = display_path or str(path)
+        stored: tuple[Bibliography | None, list[Problem]] | None = None
+        if cache_dir:
+            stored = _read_parsed(Path(cache_dir), Path(path), shown)
+        if stored is None:
+            self.parses += 1
+            bibliography, problems = load_bibliography(path, display_path)
+            if cache_dir and bibliography is not None:
+                _write_parsed(Path(cache_dir), bibliography, problems)
+            stored = bibliography, problems
+        self._value, self._key = stored, key
+        return stored
+
+
+# -- the on-disk cache of parsed bibliographies --------------------------------------------
+_PARSED_FORMAT = f"1/pybtex-{pybtex.__version__}"
+
+
+def _parsed_file(cache_dir: Path, digest: str) -> Path:
+    return cache_dir / f"bibliography--{digest[:40]}.json"
+
+
+def _read_parsed(
+    cache_dir: Path, path: Path, shown: str
+) -> tuple[Bibliography, list[Problem]] | None:
+    """The stored parse of this file's exact bytes, or None (any doubt means a fresh parse)."""
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        data = json.loads(_parsed_file(cache_dir, digest).read_text(encoding="utf-8"))
+        if data["format"] != _PARSED_FORMAT or data["digest"] != digest or data["path"] != shown:
+            return None
+        entries = tuple(
+            BibEntry(
+                e["key"],
+                e["index"],
+                e["line"],
+                e["fingerprint"],
+                e["type"],
+                MappingProxyType(e["fields"]),
+                {role: tuple(_parts(n) for n in names) for role, names in e["persons"].items()},
+            )
+            for e in data["entries"]
+        )
+        problems = [
+            Problem(
+                p["path"], p["line"], p["col"], p["message"], p["hint"], Severity(p["severity"])
+            )
+            for p in data["problems"]
+        ]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    by_key = MappingProxyType({e.key: e for e in entries})
+    return Bibliography(shown, entries, by_key, digest), problems
+
+
+def _parts(name: list[list[str]]) -> NameParts:
+    first, middle, prelast, last, lineage = (tuple(part) for part in name)
+    return first, middle, prelast, last, lineage
+
+
+def _write_parsed(cache_dir: Path, bibliography: Bibliography, problems: list[Problem]) -> None:
+    data = {
+        "format": _PARSED_FORMAT,
+        "digest": bibliography.digest,
+        "path": bibliography.path,
+        "entries": [
+            {
+                "key": e.key,
+                "index": e.index,
+                "line": e.line,
+                "fingerprint": e.fingerprint,
+                "type": e.type,
+                "fields": dict(e.fields),
+                "persons": {
+                    role: [list(map(list, n)) for n in names] for role, names in e.persons.items()
+                },
+            }
+            for e in bibliography.entries
+        ],
+        "problems": [
+            {
+                "path": p.path,
+                "line": p.line,
+                "col": p.col,
+                "message": p.message,
+                "hint": p.hint,
+                "severity": p.severity.value,
+            }
+            for p in problems
+        ],
+    }
+    target = _parsed_file(cache_dir, bibliography.digest)
+    with contextlib.suppress(OSError):  # the cache is only an optimisation
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, target)
+        for old in cache_dir.glob("bibliography--*.json"):
+            if old != target:
+                old.unlink()

@@ -54,7 +54,10 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").resolve().parent
         bib_path = Path(self.config.bibliography)
-        bibliography, problems = self.bibliographies.load(bib_path, _shown(bib_path, root))
+        cache_dir = root / self.config.cache_dir if self.config.cache else None
+        bibliography, problems = self.bibliographies.load(
+            bib_path, _shown(bib_path, root), cache_dir
+        )
         self.site, more = site.load_sources(config, self.config, root, bibliography)
         report([*problems, *more])
         assert bibliography is not None  # an unusable bibliography is an ERROR, reported above
