@@ -7,7 +7,8 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+import yaml
+from playwright.sync_api import Browser, ConsoleMessage, Page, Route
 
 from .browser_support import SUB_PATH, VIEWPORT, Site, Watch, ids_in, open_page
 
@@ -105,3 +106,72 @@ def test_hosted_404_page_works_under_the_sub_path(sites: dict[str, Site], browse
         context.close()
     problems = [p for p in watch.problems() if missing not in p.split(": ", 2)[-1]]
     assert not problems, problems
+
+
+def test_hosted_instant_navigation_at_site_url(
+    sites: dict[str, Site], browser: Browser, project_dir: Path
+) -> None:
+    """Clicking internal links swaps the page in place (navigation.instant) at the sub-path.
+
+    Material only intercepts links listed in sitemap.xml, after swapping the sitemap URLs'
+    protocol and host name (not the port) for the page's. On 127.0.0.1:PORT that never matches,
+    so navigation falls back to normal page loads there; this test serves the hosted build at
+    its real address, site_url (https://example.org/calcinosis-cutis/), from the files through
+    Playwright's routing (no network).
+    """
+    site_url = load_site_url(project_dir)
+    root = sites["hosted"].root
+    errors: list[str] = []
+
+    def from_files(route: Route) -> None:
+        url = route.request.url
+        rel = urllib.parse.unquote(urllib.parse.urlsplit(url).path)
+        prefix = urllib.parse.urlsplit(site_url).path
+        file = root / rel[len(prefix) :] if rel.startswith(prefix) else None
+        if file is not None and file.is_dir():
+            file = file / "index.html"
+        if file is None or not file.is_file():
+            errors.append(f"missing: {url}")
+            route.fulfill(status=404, path=root / "404.html")
+        else:
+            route.fulfill(path=file)
+
+    def outside(route: Route) -> None:
+        errors.append(f"outside: {route.request.url}")
+        route.abort()
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(f"console: {message.text}")
+
+    context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
+    context.route("**/*", outside)
+    context.route(site_url + "**", from_files)  # the later route wins for the site's URLs
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+        page.on("console", console)
+        page.goto(site_url)
+        page.wait_for_load_state("networkidle")
+        page.evaluate("() => { window.__sameDocument = true; }")
+        for target in ("treatment/", "subtypes/dystrophic/", ""):
+            if target:
+                link = page.locator(f"nav.md-nav--primary a.md-nav__link[href$='{target}']")
+            else:
+                link = page.locator("a.md-header__button.md-logo")
+            link.first.click()
+            page.wait_for_function("url => location.href === url", arg=site_url + target)
+            page.wait_for_load_state("networkidle")
+            assert page.evaluate("() => window.__sameDocument === true"), (
+                f"{page.url}: full page load, instant navigation did not take over"
+            )
+            assert page.locator("article h1").first.inner_text().strip()
+    finally:
+        context.close()
+    assert not errors, errors
+
+
+def load_site_url(project_dir: Path) -> str:
+    config = yaml.safe_load((project_dir / "mkdocs.yml").read_text("utf-8"))
+    site_url: str = config["site_url"]
+    return site_url
