@@ -34,6 +34,7 @@ HERE = Path(__file__).parent
 VALID = HERE / "fixtures" / "subtypes" / "valid"
 GOLDEN = HERE / "golden" / "subtypes"
 SVG_NS = "{http://www.w3.org/2000/svg}"
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 # The Markdown extensions of mkdocs.yml that matter for the generated pages.
 EXTENSIONS = [
     "abbr",
@@ -618,7 +619,7 @@ def test_diagram_has_a_linked_node_for_every_subtype() -> None:
     assert title is not None and title.text and desc is not None and desc.text
     assert svg.get("aria-labelledby") == title.get("id")
     assert svg.get("aria-describedby") == desc.get("id")
-    links = {a.get("href"): a for a in svg.iter(f"{SVG_NS}a")}
+    links = {a.get(XLINK_HREF): a for a in svg.iter(f"{SVG_NS}a")}
     assert set(links) == {url_for(s.slug) for s in subtypes}
     for s in subtypes:
         text = " ".join(t.text or "" for t in links[url_for(s.slug)].iter(f"{SVG_NS}tspan"))
@@ -736,7 +737,7 @@ def test_adding_a_subtype_shows_up_everywhere(tmp_path: Path) -> None:
     }
     page = render_classification_page(subtypes, url_for)
     assert any("Idiopathic scrotal calcinosis" in r[0] for r in table_rows(page))
-    hrefs = {a.get("href") for a in svg_of(page).iter(f"{SVG_NS}a")}
+    hrefs = {a.get(XLINK_HREF) for a in svg_of(page).iter(f"{SVG_NS}a")}
     assert "subtypes/idiopathic-scrotal-calcinosis/" in hrefs
     idio = render_subtype_page(by_slug(subtypes)["idiopathic"], subtypes)
     assert "[Idiopathic scrotal calcinosis](idiopathic-scrotal-calcinosis.md)" in idio
@@ -784,9 +785,11 @@ def test_diagram_of_deeper_trees(tmp_path: Path) -> None:
     subtypes, problems = load_subtypes(d, "docs/subtypes")
     assert problems == []
     svg = svg_of(render_classification_page(subtypes, url_for))
-    assert {a.get("href") for a in svg.iter(f"{SVG_NS}a")} == {url_for(s.slug) for s in subtypes}
+    assert {a.get(XLINK_HREF) for a in svg.iter(f"{SVG_NS}a")} == {
+        url_for(s.slug) for s in subtypes
+    }
     x = {
-        a.get("href"): float(rect.get("x", "0"))
+        a.get(XLINK_HREF): float(rect.get("x", "0"))
         for a in svg.iter(f"{SVG_NS}a")
         for rect in a.iter(f"{SVG_NS}rect")
     }

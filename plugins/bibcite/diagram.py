@@ -99,7 +99,11 @@ def render_diagram(
 
     out: list[str] = [
         '<figure class="bibcite-diagram">',
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="bibcite-diagram__svg" '
+        # Links as xlink:href, not href: mkdocs-material's instant navigation re-assigns
+        # `el.href` of every [href] element of a page it loads, which throws on an SVG <a>
+        # (its href is a read-only SVGAnimatedString) and stops the page from loading.
+        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        f'class="bibcite-diagram__svg" '
         f'viewBox="0 0 {_n(width)} {_n(height)}" width="{_n(width)}" height="{_n(height)}" '
         f'role="group" aria-labelledby="{id_prefix}-title" aria-describedby="{id_prefix}-desc" '
         f'font-size="{FONT_SIZE}" style="max-width: 100%; height: auto;">',
@@ -148,7 +152,7 @@ def render_diagram(
         major = b.node.kind == "major"
         out.append(
             f'<a class="bibcite-diagram__node bibcite-diagram__node--{escape(b.node.kind)}" '
-            f'href="{escape(b.node.href)}">'
+            f'xlink:href="{escape(b.node.href)}">'
         )
         out.append(
             f'<rect x="{_n(x)}" y="{_n(cy - h / 2)}" width="{NODE_W}" height="{_n(h)}" rx="6" '
