@@ -55,7 +55,7 @@ LEGS = ("baseline", "bibcite", "bibcite-warm", "bibtex")
 #: Optional legs: bibcite with the speed-ups of whatif_build.py (``--whatif``) monkeypatched in.
 EXTRA_LEGS = ("whatif", "whatif-warm")
 WARM_OF = {"bibcite-warm": "bibcite", "whatif-warm": "whatif"}  # warm leg -> its cold leg
-DEFAULT_WHATIF = "findplugin,pubmed,latexfast,latexmemo"
+DEFAULT_WHATIF = "latexmemo,plaintitle"
 BIBTEX_VENV = ROOT / ".venv-bench-bibtex"
 BIBTEX_LOCK = HERE / "requirements-bibtex.lock"
 #: Targets of the issue, per size: (numerator, denominator, bound, "<=" or ">=").

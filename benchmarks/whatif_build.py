@@ -1,10 +1,11 @@
 """What-if builds: ``mkdocs build`` with candidate speed-ups monkeypatched into the plugin.
 
 Measures a proposed change before anyone edits the plugin. Written against the plugin as of
-commit 2710371 (``bibcite.render.pubmed_url``, ``bibcite.style.decode_latex`` using
-``codecs.decode``); a patch whose target is gone is skipped with a note on stderr.
+commit 2710371; ``findplugin``, ``pubmed``, ``latexfast`` and ``searchexclude`` are in the plugin
+since fa11e25 (applying them again is harmless). A patch whose target is gone is skipped with a
+note on stderr.
 
-    WHATIF=findplugin,pubmed,latexfast python benchmarks/whatif_build.py build -q -d /tmp/s
+    WHATIF=latexmemo,plaintitle python benchmarks/whatif_build.py build -q -d /tmp/s
 
 Patches (comma-separated in ``WHATIF``):
 
@@ -13,6 +14,8 @@ Patches (comma-separated in ``WHATIF``):
 - ``pubmed``: memoize ``bibcite.render.pubmed_url`` per entry;
 - ``latexfast``: skip latexcodec for values it would not change (see BENCHMARKS.md);
 - ``latexmemo``: memoize ``decode_latex`` by value (each field is decoded twice today);
+- ``plaintitle``: no size bound on the memo of PubMed search titles (fa11e25 keeps 4096; the
+  References page of a 10000-entry bibliography misses it for every entry);
 - ``searchexclude``: mark each page's reference list ``data-search-exclude`` for Material.
 """
 
@@ -74,6 +77,13 @@ def apply(patches: set[str]) -> None:
         for module in (bibcite.style, bibcite.formatting):
             if hasattr(module, "decode_latex"):
                 setattr(module, "decode_latex", decode_latex)  # noqa: B010
+    if "plaintitle" in patches:
+        current = getattr(bibcite.render, "_plain_title", None)
+        if current is not None and hasattr(current, "__wrapped__"):
+            unbounded = functools.lru_cache(maxsize=None)(current.__wrapped__)
+            setattr(bibcite.render, "_plain_title", unbounded)  # noqa: B010
+        else:
+            skip("plaintitle")
     if "searchexclude" in patches:
         original_list = bibcite.render.render_reference_list
 
