@@ -10,12 +10,14 @@ time of each build and, for bibcite, how many times the .bib was parsed
 (``ReferenceFormatter.formatted_count``) in each.
 
 Usage: ``python benchmarks/serve_rebuild.py PROJECT/mkdocs.yml [--page part-01/page-0001.md]``.
-The edited page is restored afterwards.
+The edited page is restored afterwards. ``--profile FILE`` saves a cProfile of the last rebuild
+(times under the profiler are longer).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import logging
 import os
@@ -45,7 +47,9 @@ def _counters(config: MkDocsConfig) -> dict[str, Any]:
     return out
 
 
-def measure(config_file: Path, page: str, rebuilds: int = 1) -> dict[str, Any]:
+def measure(
+    config_file: Path, page: str, rebuilds: int = 1, profile: Path | None = None
+) -> dict[str, Any]:
     site_dir = tempfile.mkdtemp(prefix="bench-serve-")
     serve_url = "http://127.0.0.1:8000/bench/"
 
@@ -67,8 +71,14 @@ def measure(config_file: Path, page: str, rebuilds: int = 1) -> dict[str, Any]:
         for i in range(rebuilds):
             page_path.write_bytes(original + f"\n\nAn edit made by the benchmark ({i}).\n".encode())
             config = get_config()
+            profiler = cProfile.Profile() if profile and i == rebuilds - 1 else None
             t0 = time.perf_counter()
+            if profiler:
+                profiler.enable()
             build(config, serve_url=serve_url, dirty=False)
+            if profiler and profile:
+                profiler.disable()
+                profiler.dump_stats(profile)
             seconds = time.perf_counter() - t0
             results.append({"seconds": seconds, "counters": _counters(config)})
     finally:
@@ -96,10 +106,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("config", type=Path)
     ap.add_argument("--page", default="part-01/page-0001.md", help="page to edit, in docs/")
     ap.add_argument("--rebuilds", type=int, default=3)
+    ap.add_argument("--profile", type=Path, help="cProfile the last rebuild into this file")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     os.chdir(args.config.resolve().parent)  # as `mkdocs serve` run from the project
-    print(json.dumps(measure(args.config.resolve(), args.page, args.rebuilds)))
+    profile = args.profile.resolve() if args.profile else None
+    print(json.dumps(measure(args.config.resolve(), args.page, args.rebuilds, profile)))
     return 0
 
 
