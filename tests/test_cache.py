@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from bibcite import cache as cache_mod
 from bibcite.bibliography import parse_bibliography
 from bibcite.cache import FormattedCache

@@ -10,9 +10,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bibcite.bibliography import load_bibliography  # noqa: E402
-
 from benchmarks.corpus import CONFIG_FILES, SIZES, generate  # noqa: E402
+from bibcite.bibliography import load_bibliography  # noqa: E402
 
 
 def tree(root: Path) -> dict[str, bytes]:
