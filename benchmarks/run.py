@@ -274,8 +274,8 @@ def _version(python: str, dist: str) -> str:
 
 
 def plugin_revision() -> str:
-    """The commit the plugin was measured at, '+dirty' if plugins/ has local changes."""
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+    """The last commit that changed plugins/, '+dirty' if plugins/ has local changes."""
+    head = subprocess.run(["git", "log", "-1", "--format=%h", "--", "plugins"], cwd=ROOT,
                           capture_output=True, text=True).stdout.strip()  # fmt: skip
     dirty = subprocess.run(["git", "status", "--porcelain", "--", "plugins"], cwd=ROOT,
                            capture_output=True, text=True).stdout.strip()  # fmt: skip
