@@ -38,6 +38,30 @@ class Build:
         return html[start : html.index("</article>", start)]
 
 
+#: What a build of the real project reads (node_modules aside: only the offline build needs it).
+PROJECT_SOURCES = (
+    "mkdocs.yml",
+    "mkdocs.offline.yml",
+    "bibliography.bib",
+    "docs",
+    "overrides",
+    "plugins",
+)
+
+
+def copy_project(dest: Path) -> Path:
+    """A copy of the real project's sources at ``dest``, to build or modify in a test."""
+    dest.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", ".cache")
+    for name in PROJECT_SOURCES:
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=ignore)
+        else:
+            shutil.copy2(src, dest / name)
+    return dest
+
+
 def copy_site(name: str, dest: Path) -> Path:
     """A fresh copy of ``tests/fixtures/sites/<name>`` to modify in a test."""
     target = dest / name

@@ -25,13 +25,11 @@ import pytest
 
 from sitebuild.offline_zip import build_zip, zip_date_time
 
-from support import REPO
+from support import REPO, copy_project
 
 pytestmark = pytest.mark.slow
 
 EPOCH = 1_700_000_000  # 2023-11-14T22:13:20Z
-#: What a build reads from the project folder.
-SOURCES = ("mkdocs.yml", "mkdocs.offline.yml", "bibliography.bib", "docs", "plugins")
 SHIM = Path("node_modules", "iframe-worker")
 ZIP_NAME = "calcinosis-cutis-offline.zip"
 
@@ -45,14 +43,7 @@ class Built:
 
 def snapshot(dest: Path) -> Path:
     """A copy of what the build reads (taken once, so both builds see the same sources)."""
-    dest.mkdir(parents=True)
-    for name in SOURCES:
-        src = REPO / name
-        if src.is_dir():
-            ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", ".cache")
-            shutil.copytree(src, dest / name, ignore=ignore)
-        else:
-            shutil.copy2(src, dest / name)
+    copy_project(dest)
     shutil.copytree(REPO / SHIM, dest / SHIM)
     return dest
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from mkdocs.config import load_config
 from bibcite.bibliography import load_bibliography
 from bibcite.plugin import BibcitePlugin
 
-from support import REPO, Build, build
+from support import REPO, Build, build, copy_project
 
 pytestmark = pytest.mark.slow
 
@@ -31,11 +30,7 @@ NOT_STATEMENTS = re.compile(r"^(Also called:|See )")
 @pytest.fixture(scope="module")
 def real_site(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """The real project, copied (sources only) and built with `mkdocs build --strict`."""
-    project = tmp_path_factory.mktemp("real") / "project"
-    project.mkdir()
-    for name in ("mkdocs.yml", "bibliography.bib"):
-        shutil.copy(REPO / name, project / name)
-    shutil.copytree(REPO / "docs", project / "docs")
+    project = copy_project(tmp_path_factory.mktemp("real") / "project")
     result = build(project)
     assert result.returncode == 0, result.output
     return result
@@ -125,11 +120,7 @@ def test_search_index_has_every_page(real_site: Build) -> None:
 def test_serve_rebuild_reuses_the_parsed_bibliography(tmp_path: Path) -> None:
     """Two builds in one process, as `mkdocs serve` does after an edit: the plugin instance is
     kept, the unchanged .bib is not parsed again and no entry is formatted again."""
-    project = tmp_path / "project"
-    project.mkdir()
-    for name in ("mkdocs.yml", "bibliography.bib"):
-        shutil.copy(REPO / name, project / name)
-    shutil.copytree(REPO / "docs", project / "docs")
+    project = copy_project(tmp_path / "project")
 
     def build_once() -> BibcitePlugin:
         config = load_config(str(project / "mkdocs.yml"), site_dir=str(tmp_path / "site"))
@@ -174,11 +165,7 @@ Zzexample is a placeholder used only by this test [@reiter2011diagnostic].
 
 
 def test_adding_a_subtype_needs_one_file(tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    project.mkdir()
-    for name in ("mkdocs.yml", "bibliography.bib"):
-        shutil.copy(REPO / name, project / name)
-    shutil.copytree(REPO / "docs", project / "docs")
+    project = copy_project(tmp_path / "project")
     (project / "docs" / "subtypes" / "zzexample.md").write_text(NEW_SUBTYPE, encoding="utf-8")
 
     result = build(project)
