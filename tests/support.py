@@ -8,10 +8,15 @@ import re
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as etree
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import markdown
 import pytest
+
+from bibcite.syntax import CitationExtension, CitationGroup, RenderedCitations
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -113,3 +118,71 @@ def normalise_html(html: str) -> str:
     """Trailing spaces and runs of blank lines (theme template noise) removed."""
     lines = [line.rstrip() for line in html.strip().splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
+
+
+#: The Markdown extensions of the fixture sites that matter to citations.
+MARKDOWN_EXTENSIONS = [
+    "footnotes",
+    "tables",
+    "admonition",
+    "md_in_html",
+    "pymdownx.superfences",
+    "toc",
+]
+
+
+class RecordingHandler:
+    """A citation handler that records the groups and renders each as ``<cite>{text}</cite>``
+    (``{index}`` in ``text`` becomes the group's number), so tests see the parser alone."""
+
+    def __init__(self, text: str = "#{index}") -> None:
+        self.text = text
+        self.groups: list[CitationGroup] = []
+        self.unrendered: list[str] = []
+
+    def report_unrendered(self, raws: Sequence[str]) -> None:
+        self.unrendered = list(raws)
+
+    def render_groups(self, groups: Sequence[CitationGroup]) -> RenderedCitations:
+        self.groups = list(groups)
+        out = []
+        for g in groups:
+            el = etree.Element("cite")
+            el.text = self.text.format(index=g.index)
+            out.append(el)
+        return RenderedCitations(tuple(out), None)
+
+
+def convert(text: str, handler: RecordingHandler | None = None) -> tuple[list[CitationGroup], str]:
+    """Markdown to HTML with the citation extension; the groups found, and the HTML."""
+    handler = handler or RecordingHandler()
+    md = markdown.Markdown(extensions=[CitationExtension(handler), *MARKDOWN_EXTENSIONS])
+    html = md.convert(text)
+    return handler.groups, html
+
+
+def edit_project(
+    project: Path,
+    write: Mapping[str, str | bytes] = {},
+    append: Mapping[str, str] = {},
+    replace: Sequence[tuple[str, str, str]] = (),
+    delete: Sequence[str] = (),
+) -> None:
+    """Change a copied fixture site: write whole files, append to them, replace a text once
+    (which must be there), delete files."""
+    for name, content in write.items():
+        target = project / name
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+    for name, text in append.items():
+        with (project / name).open("a", encoding="utf-8") as f:
+            f.write(text)
+    for name, old, new in replace:
+        target = project / name
+        text = target.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} not in {name}"
+        target.write_text(text.replace(old, new, 1), encoding="utf-8")
+    for name in delete:
+        (project / name).unlink()

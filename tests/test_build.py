@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from support import assert_golden, build, copy_site, normalise_html
+from support import assert_golden, build, copy_site, edit_project, normalise_html
 
 
 @dataclass(frozen=True)
@@ -145,17 +145,7 @@ SCENARIOS = [
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
 def test_build_scenario(scenario: Scenario, tmp_path: Path) -> None:
     project = copy_site("basic", tmp_path)
-    for name, content in scenario.write.items():
-        target = project / name
-        if isinstance(content, bytes):
-            target.write_bytes(content)
-        else:
-            target.write_text(content, encoding="utf-8")
-    for name, text in scenario.append.items():
-        with (project / name).open("a", encoding="utf-8") as f:
-            f.write(text)
-    for name in scenario.delete:
-        (project / name).unlink()
+    edit_project(project, scenario.write, scenario.append, delete=scenario.delete)
 
     result = build(project)
 

@@ -14,18 +14,14 @@ from __future__ import annotations
 
 import re
 import time
-import xml.etree.ElementTree as etree
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import markdown
 import pytest
 
 from bibcite.bibliography import load_bibliography, parse_bibliography
-from bibcite.syntax import CitationExtension, CitationGroup, RenderedCitations
 
-from support import Build, build, copy_site
+from support import Build, RecordingHandler, build, convert, copy_site, edit_project
 
 BIB = "refs.bib"
 PAGE = "docs/other.md"  # 3 lines; text appended as "\n..." starts on line 5
@@ -628,20 +624,7 @@ CASES = [
 
 
 def apply(case: Case, project: Path) -> None:
-    for name, content in case.write.items():
-        target = project / name
-        if isinstance(content, bytes):
-            target.write_bytes(content)
-        else:
-            target.write_text(content, encoding="utf-8")
-    for name, text in case.append.items():
-        with (project / name).open("a", encoding="utf-8") as f:
-            f.write(text)
-    for name, old, new in case.replace:
-        target = project / name
-        text = target.read_text(encoding="utf-8")
-        assert old in text, f"{old!r} not in {name}"
-        target.write_text(text.replace(old, new, 1), encoding="utf-8")
+    edit_project(project, case.write, case.append, case.replace)
 
 
 _LEVEL = re.compile(r"^(?:WARNING|ERROR)\s+-\s+")
@@ -780,17 +763,6 @@ def test_ten_megabyte_bibliography_builds(tmp_path: Path) -> None:
 # --- citations Markdown keeps as text ----------------------------------------------------------
 
 
-class _Recorder:
-    def __init__(self) -> None:
-        self.unrendered: list[str] = []
-
-    def render_groups(self, groups: Sequence[CitationGroup]) -> RenderedCitations:
-        return RenderedCitations(tuple(etree.Element("cite") for _ in groups), None)
-
-    def report_unrendered(self, raws: Sequence[str]) -> None:
-        self.unrendered = list(raws)
-
-
 @pytest.mark.parametrize(
     ("source", "unrendered"),
     [
@@ -804,7 +776,6 @@ class _Recorder:
     ],
 )
 def test_citations_kept_as_text_are_found(source: str, unrendered: list[str]) -> None:
-    recorder = _Recorder()
-    extensions = ["md_in_html", "pymdownx.superfences", "footnotes", "tables"]
-    markdown.Markdown(extensions=[CitationExtension(recorder), *extensions]).convert(source)
+    recorder = RecordingHandler()
+    convert(source, recorder)
     assert recorder.unrendered == unrendered

@@ -16,42 +16,22 @@ from __future__ import annotations
 import itertools
 import re
 import string
-import xml.etree.ElementTree as etree
-from collections.abc import Sequence
 
-import markdown
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bibcite.numbering import EN_DASH, MIN_RANGE, compress, format_numbers
-from bibcite.syntax import CitationExtension, CitationGroup, RenderedCitations, parse_citation
+from bibcite.syntax import CitationGroup, parse_citation
 
-EXTENSIONS = ["footnotes", "tables", "admonition", "md_in_html", "pymdownx.superfences", "toc"]
+from support import RecordingHandler
+from support import convert as convert_with
+
 TOKEN = "QQCITEQQ"
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-class Neutral:
-    """A handler that renders every group as ``<cite>TOKEN</cite>`` and records the groups."""
-
-    def __init__(self) -> None:
-        self.groups: list[CitationGroup] = []
-
-    def render_groups(self, groups: Sequence[CitationGroup]) -> RenderedCitations:
-        self.groups = list(groups)
-        out = []
-        for _ in groups:
-            el = etree.Element("cite")
-            el.text = TOKEN
-            out.append(el)
-        return RenderedCitations(tuple(out), None)
-
-
 def convert(text: str) -> tuple[list[CitationGroup], str]:
-    handler = Neutral()
-    md = markdown.Markdown(extensions=[CitationExtension(handler), *EXTENSIONS])
-    html = md.convert(text)
-    return handler.groups, html
+    return convert_with(text, RecordingHandler(TOKEN))
 
 
 # --- strategies ------------------------------------------------------------------------------

@@ -2,46 +2,17 @@
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as etree
-from collections.abc import Sequence
-
 import markdown
 import pytest
 
 from bibcite.syntax import (
     CitationExtension,
-    CitationGroup,
     CitationItem,
-    RenderedCitations,
     locate,
     parse_citation,
 )
 
-
-class Recorder:
-    """A handler that records the groups and renders each as ``<cite>N</cite>``."""
-
-    def __init__(self) -> None:
-        self.groups: list[CitationGroup] = []
-
-    def render_groups(self, groups: Sequence[CitationGroup]) -> RenderedCitations:
-        self.groups = list(groups)
-        out = []
-        for g in groups:
-            el = etree.Element("cite")
-            el.text = f"#{g.index}"
-            out.append(el)
-        return RenderedCitations(tuple(out), None)
-
-
-EXTENSIONS = ["footnotes", "tables", "admonition", "md_in_html", "pymdownx.superfences", "toc"]
-
-
-def convert(text: str) -> tuple[list[CitationGroup], str]:
-    recorder = Recorder()
-    md = markdown.Markdown(extensions=[CitationExtension(recorder), *EXTENSIONS])
-    html = md.convert(text)
-    return recorder.groups, html
+from support import RecordingHandler, convert
 
 
 @pytest.mark.parametrize(
@@ -149,8 +120,7 @@ def test_locate(
 
 
 def test_citation_in_heading_stays_out_of_the_toc() -> None:
-    recorder = Recorder()
-    md = markdown.Markdown(extensions=[CitationExtension(recorder), "toc"])
+    md = markdown.Markdown(extensions=[CitationExtension(RecordingHandler()), "toc"])
     html = md.convert("## Treatment [@a]\n\nText.\n")
     assert '<h2 id="treatment">Treatment <cite>#1</cite></h2>' in html
     assert [t["name"] for t in md.toc_tokens] == ["Treatment"]  # type: ignore[attr-defined]
