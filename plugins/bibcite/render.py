@@ -6,6 +6,7 @@ escaped here (etree escapes attributes and text; HTML strings go through ``html.
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 import xml.etree.ElementTree as etree
@@ -56,7 +57,7 @@ def pubmed_url(entry: BibEntry) -> str:
 _PLAIN = PlainTextBackend()
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.cache  # bounded by the bibliography
 def _plain_title(title: str) -> str:
     # A backend instance, not render_as("text"): pybtex looks a backend up by name through
     # importlib.metadata on every call (85 % of a 200-page build, see BENCHMARKS.md).
@@ -168,15 +169,24 @@ def _link(parent: etree.Element, cls: str, href: str, text: str, **attrs: str) -
 
 def web_url(entry: BibEntry) -> str | None:
     """The ``url`` of a web source (``@online``/``@misc``), if it is an http(s) address."""
-    url = str(entry.entry.fields.get("url", "")).strip()
+    url = entry.fields.get("url", "").strip()
     return url if re.match(r"(?i)https?://[^\s\"'<>]+$", url) else None
 
 
 def _item(entry: BibEntry, number: int, ref: FormattedReference) -> etree.Element:
-    li = etree.Element("li", {"id": ref_id(entry.key), "value": str(number)})
+    li = copy.deepcopy(_item_template(entry, ref))
+    li.set("value", str(number))
+    return li
+
+
+@functools.cache
+def _item_template(entry: BibEntry, ref: FormattedReference) -> etree.Element:
+    """An entry's list item without its number: made once per entry and build, then copied
+    (an entry is listed on every page citing it; parsing its markup each time was costly)."""
+    li = etree.Element("li", {"id": ref_id(entry.key)})
     li.append(_markup(ref))
     li[0].tail = " "
-    web = web_url(entry) if entry.entry.type.lower() in WEB_TYPES else None
+    web = web_url(entry) if entry.type in WEB_TYPES else None
     if web:  # a web page is not in PubMed: link the page itself
         links = [("reference-web", web, "Online")]
     else:
