@@ -22,6 +22,7 @@ to a generic ``Author. Title. Where. Date.`` template. For web pages the non-sta
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -156,6 +157,15 @@ def decode_latex(value: str) -> tuple[Text, list[str]]:
     Returns the text and a list of issues (human-readable, e.g. ``unknown LaTeX command
     '\\foo'``); when there are issues the undecodable parts are kept raw in the text.
     """
+    text, issues = _decode_latex(value)
+    return text, list(issues)
+
+
+# Each value is decoded once per process: the formatter checks every field for problems, then
+# the style renders the same fields (pybtex's rich text is never changed in place, so a decoded
+# value can be shared).
+@functools.lru_cache(maxsize=1 << 16)
+def _decode_latex(value: str) -> tuple[Text, tuple[str, ...]]:
     issues: list[str] = []
     raw = value
     for pattern, placeholder in _ESCAPES:
@@ -176,8 +186,8 @@ def decode_latex(value: str) -> tuple[Text, list[str]]:
     tree = _parse_braces(decoded)
     if tree is None:
         issues.append("unbalanced braces")
-        return Text(_restore(decoded)), issues
-    return Text(*_convert(tree, issues)), issues
+        return Text(_restore(decoded)), tuple(issues)
+    return Text(*_convert(tree, issues)), tuple(issues)
 
 
 @dataclass
