@@ -85,14 +85,12 @@ class CitationEngine:
         refs = {key: self.reference(key) for key in numbers}
         page.problems.extend(self._problems(page, groups))
         elements = tuple(render_group(g, numbers, refs) for g in groups)
-        backlinks = {
-            key: [g.index for g in groups if any(i.key == key for i in g.items)] for key in numbers
-        }
+        page.result = PageCitations(page.page_id, tuple(groups), numbers)
         references = None
         if numbers:
             entries = [self.bibliography[k] for k in numbers]
+            backlinks = {key: page.result.groups_citing(key) for key in numbers}
             references = render_reference_list(entries, numbers, refs, backlinks)
-        page.result = PageCitations(page.page_id, tuple(groups), numbers)
         return RenderedCitations(elements, references, self.references_title)
 
     def report_unrendered(self, raws: Sequence[str]) -> None:

@@ -44,7 +44,7 @@ class SiteSources:
         if file.src_uri in self.sources:
             return self.sources[file.src_uri]
         path = file.abs_src_path or file.src_uri
-        return _shown(Path(path), self.root), file.content_string
+        return shown(Path(path), self.root), file.content_string
 
     def generate_files(self, files: Files, config: MkDocsConfig) -> list[Problem]:
         problems: list[Problem] = []
@@ -102,7 +102,7 @@ def load_sources(
     from bibcite import subtypes as subtype_pages
 
     directory = Path(config.docs_dir) / opts.subtypes_dir
-    site.subtypes, problems = subtype_pages.load_subtypes(directory, _shown(directory, root))
+    site.subtypes, problems = subtype_pages.load_subtypes(directory, shown(directory, root))
     if bibliography is not None:
         problems += subtype_pages.citation_problems(
             site.subtypes, bibliography.by_key, bibliography.path
@@ -170,7 +170,8 @@ def insert_bibliography(content: str, html: str) -> str:
     return content.replace(BIBLIOGRAPHY_MARKER, html, 1)
 
 
-def _shown(path: Path, root: Path) -> str:
+def shown(path: Path, root: Path) -> str:
+    """A path as the user knows it: relative to the project where it can be."""
     try:
         return os.path.relpath(path, root)
     except ValueError:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -12,7 +11,7 @@ from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
@@ -56,7 +55,7 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
         bib_path = Path(self.config.bibliography)
         cache_dir = root / self.config.cache_dir if self.config.cache else None
         bibliography, problems = self.bibliographies.load(
-            bib_path, _shown(bib_path, root), cache_dir
+            bib_path, site.shown(bib_path, root), cache_dir
         )
         self.site, more = site.load_sources(config, self.config, root, bibliography)
         report([*problems, *more])
@@ -104,7 +103,7 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
             refs_file.page.content = site.insert_bibliography(refs_file.page.content or "", html)
         uncited = self.engine.uncited(self.pages.values())
         report(site.uncited_problems(self.engine.bibliography, uncited))
-        report(list(dict.fromkeys(self.formatter.take_problems())))  # once per entry
+        report(self.formatter.take_problems())
         return env
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
@@ -124,11 +123,4 @@ def report(problems: list[Problem]) -> None:
         raise PluginError("\n".join(str(p) for p in errors))
 
 
-def _shown(path: Path, root: Path) -> str:
-    try:
-        return os.path.relpath(path, root)
-    except ValueError:
-        return str(path)
-
-
-__all__ = ["BibciteConfig", "BibcitePlugin", "File"]
+__all__ = ["BibciteConfig", "BibcitePlugin"]
