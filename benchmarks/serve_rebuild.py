@@ -6,7 +6,7 @@ appending a sentence to one page, ``load_config`` + ``build`` again. MkDocs keep
 of a plugin that defines ``on_startup`` across those ``load_config`` calls, so the bibcite
 plugin keeps its parsed bibliography and formatted references. Reports (JSON on stdout) the
 time of each build and, for bibcite, how many times the .bib was parsed
-(``BibliographyCache.parses``) and how many entries were formatted
+(``ReferenceTableCache.parses``) and how many entries were formatted
 (``ReferenceFormatter.formatted_count``) in each.
 
 Usage: ``python benchmarks/serve_rebuild.py PROJECT/mkdocs.yml [--page part-01/page-0001.md]``.
@@ -38,10 +38,10 @@ def _counters(config: MkDocsConfig) -> dict[str, Any]:
     if plugin is None:
         return {}
     out: dict[str, Any] = {"plugin_id": id(plugin)}
-    bibs = getattr(plugin, "bibliographies", None)
+    bibs = getattr(plugin, "tables", None)
     if bibs is not None:
         out["bib_parses"] = getattr(bibs, "parses", None)
-    formatter = getattr(plugin, "formatter", None)
+    formatter = getattr(bibs, "formatter", None)
     if formatter is not None:
         out["formatted"] = getattr(formatter, "formatted_count", None)
     return out

@@ -1,30 +1,42 @@
-"""The citation engine: ties syntax, numbering, formatting and rendering together per page.
+"""The citation engine: ties syntax, numbering and rendering together per page.
 
 Engine-neutral: a site generator calls :meth:`CitationEngine.begin_page`, converts the page
 with :class:`~bibcite.syntax.CitationExtension` (which calls :meth:`render_groups`), then
 :meth:`end_page`; site-wide data ("cited on", uncited entries) comes from the collected
 :class:`PageCitations` once every page is converted, never from the order pages were processed.
+
+Rendering is late. While a page is converted, each citation group becomes an empty placeholder
+element (with its final id, for anchor checks) and the reference list an empty ``<ol>``: so the
+Markdown serializer, the search indexer and the theme templates never handle the citations'
+HTML, which is several times the size of the prose around it (tooltips, reference lists).
+:meth:`finish_page` puts the rendered HTML in place in the page's final HTML, as plain string
+substitution of placeholders only this engine writes.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+import xml.etree.ElementTree as etree
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from bibcite.bibliography import Bibliography
-from bibcite.formatting import FormattedReference, ReferenceFormatter
 from bibcite.numbering import Numbering, assign_numbers
 from bibcite.problems import Problem
+from bibcite.references import ReferenceTable
 from bibcite.render import (
+    REFERENCE_LIST_PLACEHOLDER,
     CitingPage,
+    cite_id,
     render_bibliography,
     render_group,
     render_reference_list,
-    to_html,
+    search_text,
 )
 from bibcite.syntax import CitationGroup, RenderedCitations, locate
+
+# A group's placeholder as Python-Markdown serializes it (attributes sorted): an empty citation.
+_PLACEHOLDER = re.compile(r'<span class="citation" id="cite-(\d+)"></span>')
 
 
 @dataclass(frozen=True)
@@ -58,20 +70,15 @@ class CitationEngine:
 
     def __init__(
         self,
-        bibliography: Bibliography,
-        formatter: ReferenceFormatter,
+        references: ReferenceTable,
         numbering: Numbering = Numbering.GLOBAL,
         references_title: str = "References",
     ) -> None:
-        self.bibliography = bibliography
-        self.formatter = formatter
+        self.references = references
         self.numbering = numbering
         self.references_title = references_title
-        self._global_index = {e.key: e.index for e in bibliography.entries}
+        self._global_index = {r.key: r.index for r in references}
         self._page: _PageState | None = None
-
-    def reference(self, key: str) -> FormattedReference:
-        return self.formatter.format(self.bibliography[key], self.bibliography.path)
 
     # -- one page ------------------------------------------------------------------------
     def begin_page(self, page_id: str, path: str, source: str) -> None:
@@ -82,16 +89,34 @@ class CitationEngine:
         page = self._page or _PageState("<page>", "<page>", "")
         keys = [item.key for g in groups for item in g.items]
         numbers = assign_numbers(keys, self._global_index, self.numbering)
-        refs = {key: self.reference(key) for key in numbers}
         page.problems.extend(self._problems(page, groups))
-        elements = tuple(render_group(g, numbers, refs) for g in groups)
         page.result = PageCitations(page.page_id, tuple(groups), numbers)
+        elements = tuple(
+            etree.Element("span", {"class": "citation", "id": cite_id(g.index)}) for g in groups
+        )
         references = None
         if numbers:
-            entries = [self.bibliography[k] for k in numbers]
-            backlinks = {key: page.result.groups_citing(key) for key in numbers}
-            references = render_reference_list(entries, numbers, refs, backlinks)
+            references = etree.Element("ol", {"class": "references", "data-search-exclude": ""})
         return RenderedCitations(elements, references, self.references_title)
+
+    def finish_page(self, page: PageCitations, html: str) -> str:
+        """The page's final HTML: each placeholder replaced by its rendered citation group, the
+        empty reference list by the list (see the module's docstring)."""
+        if not page.groups:
+            return html
+        refs = self.references.by_key
+        rendered = [render_group(g, page.numbers, refs) for g in page.groups]
+
+        def group(m: re.Match[str]) -> str:
+            i = int(m.group(1)) - 1
+            return rendered[i] if i < len(rendered) else m.group(0)
+
+        html = _PLACEHOLDER.sub(group, html)
+        if page.numbers:
+            backlinks = {key: page.groups_citing(key) for key in page.numbers}
+            listing = render_reference_list(list(page.numbers), page.numbers, refs, backlinks)
+            html = html.replace(REFERENCE_LIST_PLACEHOLDER, listing, 1)
+        return html
 
     def report_unrendered(self, raws: Sequence[str]) -> None:
         """Citations the Markdown engine kept as text (image text, raw HTML blocks): a warning
@@ -152,20 +177,24 @@ class CitationEngine:
                         line,
                         col,
                         f"unknown citation key '{item.key}'{guess}",
-                        f"Fix the key or add an entry '{item.key}' to {self.bibliography.path}",
+                        f"Fix the key or add an entry '{item.key}' to {self.references.path}",
                     )
                 )
         return problems
 
     # -- the whole site ------------------------------------------------------------------
     def render_bibliography(self, cited_on: Mapping[str, Sequence[CitingPage]]) -> str:
-        entries = self.bibliography.entries
-        refs = {e.key: self.reference(e.key) for e in entries}
-        return to_html(render_bibliography(entries, refs, cited_on))
+        """Every entry, with the spots that cite it (for the bibliography page's final HTML)."""
+        return render_bibliography(self.references.references, cited_on)
+
+    def bibliography_search_text(self) -> str:
+        """What the bibliography page holds while a search index is built (see
+        :func:`~bibcite.render.search_text`); :meth:`render_bibliography` replaces it."""
+        return search_text(self.references.references)
 
     def uncited(self, pages: Iterable[PageCitations]) -> list[str]:
         cited = {key for p in pages for key in p.numbers}
-        return [e.key for e in self.bibliography.entries if e.key not in cited]
+        return [r.key for r in self.references if r.key not in cited]
 
 
 def _locate_unrendered(source: str, raw: str, occurrence: int) -> tuple[int, int]:

@@ -22,9 +22,9 @@ from pybtex.richtext import Text
 from bibcite.bibliography import BibEntry
 from bibcite.cache import FormattedCache
 from bibcite.problems import Problem, Severity
-from bibcite.style import RENDERED_FIELDS, RENDERED_ROLES, STYLE_VERSION, decode_latex
+from bibcite.style import RENDERED_FIELDS, RENDERED_ROLES, decode_latex
+from bibcite.versions import DEFAULT_STYLE, style_version
 
-DEFAULT_STYLE = "medscape"
 _SAFE_URL = re.compile(r"(?i)^(?:https?://|mailto:|/|#)")
 _SPACES = re.compile(r"[ \t\r\n]+")
 
@@ -70,15 +70,6 @@ def _style(name: str) -> Any:
     if name not in _styles:
         _styles[name] = find_plugin("pybtex.style.formatting", name)()
     return _styles[name]
-
-
-def style_version(name: str) -> str:
-    """Version string of a style, for cache keys."""
-    if name == DEFAULT_STYLE:
-        return STYLE_VERSION
-    import pybtex
-
-    return f"pybtex-{pybtex.__version__}"
 
 
 @dataclass(frozen=True)
@@ -162,7 +153,7 @@ def format_entry(
 
 
 class ReferenceFormatter:
-    """Formats each entry once: memoized by (entry.fingerprint, style name, STYLE_VERSION).
+    """Formats each entry once: memoized by (entry.fingerprint, style name, style version).
 
     ``problems`` gets the problems of :meth:`format` calls, cached entries included, each problem
     once until :meth:`take_problems` empties the list (so every rebuild reports them again);

@@ -7,7 +7,7 @@ core never imports MkDocs.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,12 +16,12 @@ from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
 
-from bibcite import cache
-from bibcite.bibliography import Bibliography
 from bibcite.engine import PageCitations
-from bibcite.formatting import ReferenceFormatter, style_version
 from bibcite.problems import Problem, Severity
+from bibcite.references import ReferenceTable
+from bibcite.render import CitingPage, ref_id
 
 if TYPE_CHECKING:
     from bibcite import subtypes as subtype_pages
@@ -81,16 +81,8 @@ class SiteSources:
         return problems
 
 
-def make_formatter(options: Any, root: Path) -> ReferenceFormatter:
-    """The formatter, with the on-disk cache of formatted references unless it is off."""
-    disk = None
-    if options.cache:
-        disk = cache.load(root / options.cache_dir, options.style, style_version(options.style))
-    return ReferenceFormatter(options.style, disk)
-
-
 def load_sources(
-    config: MkDocsConfig, options: Config, root: Path, bibliography: Bibliography | None = None
+    config: MkDocsConfig, options: Config, root: Path, bibliography: ReferenceTable | None = None
 ) -> tuple[SiteSources, list[Problem]]:
     """Read the subtype sources, check their citation keys against ``bibliography`` (an unknown
     key is an error at its place in the source, before any page repeats it), and put their pages
@@ -166,8 +158,35 @@ def pages_in_order(
     return out
 
 
-def insert_bibliography(content: str, html: str) -> str:
-    return content.replace(BIBLIOGRAPHY_MARKER, html, 1)
+def add_anchors(page: Page, citations: PageCitations) -> None:
+    """Tell MkDocs' anchor check about the entries of the page's reference list, which is only
+    rendered into the final HTML (a link such as ``[see](#ref-key)`` is then not reported)."""
+    if isinstance(page.present_anchor_ids, set):
+        page.present_anchor_ids.update(ref_id(key) for key in citations.numbers)
+
+
+@dataclass
+class Bibliography:
+    """The generated page listing every entry: while the search index is built it holds the
+    references' plain text, and its final HTML gets the full list (see ``bibcite.render``).
+
+    file: the page's file, None if there is none. cited_on: the citing spots of each key.
+    """
+
+    file: File | None
+    cited_on: Mapping[str, list[CitingPage]]
+    _search_text: str = ""
+
+    def insert_search_text(self, text: str) -> None:
+        if self.file is not None and self.file.page is not None:
+            page = self.file.page
+            self._search_text = text
+            page.content = (page.content or "").replace(BIBLIOGRAPHY_MARKER, text, 1)
+
+    def finish(self, output: str, render: Callable[[Mapping[str, list[CitingPage]]], str]) -> str:
+        if not self._search_text:
+            return output
+        return output.replace(self._search_text, render(self.cited_on), 1)
 
 
 def shown(path: Path, root: Path) -> str:
@@ -178,7 +197,7 @@ def shown(path: Path, root: Path) -> str:
         return str(path)
 
 
-def uncited_problems(bibliography: Bibliography, uncited: list[str]) -> list[Problem]:
+def uncited_problems(bibliography: ReferenceTable, uncited: list[str]) -> list[Problem]:
     """One warning listing every entry no page cites."""
     if not uncited:
         return []

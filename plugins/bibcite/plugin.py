@@ -16,11 +16,10 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from bibcite import mkdocs_site as site
-from bibcite.bibliography import BibliographyCache
 from bibcite.engine import CitationEngine, PageCitations, cited_on
-from bibcite.formatting import ReferenceFormatter
 from bibcite.numbering import Numbering
 from bibcite.problems import Problem, Severity
+from bibcite.references import ReferenceTableCache
 from bibcite.syntax import CitationExtension
 
 log = logging.getLogger("mkdocs.plugins.bibcite")
@@ -43,8 +42,7 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
     def __init__(self) -> None:
         # Kept across `mkdocs serve` rebuilds (the plugin defines on_startup): an unchanged .bib
         # is not parsed again and no entry is formatted twice.
-        self.bibliographies = BibliographyCache()
-        self.formatter: ReferenceFormatter | None = None
+        self.tables = ReferenceTableCache()
         self.site: site.SiteSources | None = None
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
@@ -54,19 +52,14 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
         root = Path(config.config_file_path or ".").resolve().parent
         bib_path = Path(self.config.bibliography)
         cache_dir = root / self.config.cache_dir if self.config.cache else None
-        bibliography, problems = self.bibliographies.load(
-            bib_path, site.shown(bib_path, root), cache_dir
+        table, problems = self.tables.load(
+            bib_path, site.shown(bib_path, root), self.config.style, cache_dir
         )
-        self.site, more = site.load_sources(config, self.config, root, bibliography)
+        self.site, more = site.load_sources(config, self.config, root, table)
         report([*problems, *more])
-        assert bibliography is not None  # an unusable bibliography is an ERROR, reported above
-        if self.formatter is None or self.formatter.style != self.config.style:
-            self.formatter = site.make_formatter(self.config, root)
+        assert table is not None  # an unusable bibliography is an ERROR, reported above
         self.engine = CitationEngine(
-            bibliography,
-            self.formatter,
-            Numbering(self.config.numbering),
-            self.config.references_title,
+            table, Numbering(self.config.numbering), self.config.references_title
         )
         self.pages: dict[str, PageCitations] = {}
         config.markdown_extensions.append(CitationExtension(self.engine))  # type: ignore[arg-type]
@@ -91,26 +84,32 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         result, problems = self.engine.end_page()
         self.pages[page.file.src_uri] = result
+        site.add_anchors(page, result)
         report(problems)
         return html
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
-        assert self.site is not None and self.formatter is not None
         refs_file = files.get_file_from_path(self.config.references_page)
-        pages = site.pages_in_order(self.nav, files, self.pages, refs_file)
-        if refs_file is not None and refs_file.page is not None:
-            html = self.engine.render_bibliography(cited_on(pages))
-            refs_file.page.content = site.insert_bibliography(refs_file.page.content or "", html)
+        self.bibliography = site.Bibliography(
+            refs_file, cited_on(site.pages_in_order(self.nav, files, self.pages, refs_file))
+        )
+        self.bibliography.insert_search_text(self.engine.bibliography_search_text())
         uncited = self.engine.uncited(self.pages.values())
-        report(site.uncited_problems(self.engine.bibliography, uncited))
-        report(self.formatter.take_problems())
+        report(site.uncited_problems(self.engine.references, uncited))
+        report(list(self.engine.references.problems))
+        if self.tables.save_error:
+            log.info(
+                f"bibcite: the formatted-reference cache was not saved: {self.tables.save_error}"
+            )
         return env
 
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
-        assert self.formatter is not None
-        error = self.formatter.save()
-        if error:
-            log.info(f"bibcite: the formatted-reference cache was not saved: {error}")
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        result = self.pages.get(page.file.src_uri)
+        if result is not None:
+            output = self.engine.finish_page(result, output)
+        if page.file is self.bibliography.file:
+            output = self.bibliography.finish(output, self.engine.render_bibliography)
+        return output
 
 
 def report(problems: list[Problem]) -> None:

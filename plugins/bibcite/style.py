@@ -42,8 +42,10 @@ from pybtex.style.template import (
 )
 from pybtex.style.template import node as _pybtex_node
 
-#: Bump whenever the output of the style changes: it is part of every cache key.
-STYLE_VERSION = "1"
+from bibcite.versions import STYLE_VERSION
+
+__all__ = ["STYLE_VERSION", "MedscapeStyle", "decode_latex", "format_person"]
+
 
 #: Fields the style prints, decoded from LaTeX (``url`` is printed raw).
 RENDERED_FIELDS = (

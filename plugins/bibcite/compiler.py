@@ -1,0 +1,132 @@
+"""Builds the reference table of a .bib file: parse with pybtex, format every entry once with
+the style, and make each entry's list item (the formatted reference and its links).
+
+The only stage that needs pybtex; :mod:`bibcite.references` imports it only when no cached
+table fits. Nothing here raises on bad input: problems are returned, as everywhere in the core.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import xml.etree.ElementTree as etree
+from pathlib import Path
+from urllib.parse import quote, quote_plus
+
+from markdown.serializers import to_html_string
+from pybtex.backends.plaintext import Backend as PlainTextBackend
+
+from bibcite import cache
+from bibcite.bibliography import BibEntry, load_bibliography
+from bibcite.formatting import FormattedReference, ReferenceFormatter
+from bibcite.problems import Problem, Severity
+from bibcite.references import Reference, ReferenceTable
+from bibcite.style import decode_latex
+from bibcite.syntax import escape_ampersands
+from bibcite.versions import style_version
+
+WEB_TYPES = frozenset({"online", "misc", "electronic", "www"})
+
+
+def make_formatter(style: str, cache_dir: str | os.PathLike[str] | None) -> ReferenceFormatter:
+    """The formatter, with the on-disk cache of formatted entries if there is a cache dir."""
+    disk = cache.load(Path(cache_dir), style, style_version(style)) if cache_dir else None
+    return ReferenceFormatter(style, disk)
+
+
+def compile_table(
+    path: str | os.PathLike[str], shown: str, formatter: ReferenceFormatter
+) -> tuple[ReferenceTable | None, list[Problem]]:
+    """Parse the .bib file and format every entry. Returns the table (None if the file cannot
+    be rendered: an ERROR among the problems) and the problems of the file itself; those of
+    formatting are the table's own :attr:`~bibcite.references.ReferenceTable.problems`."""
+    bibliography, problems = load_bibliography(path, shown)
+    if bibliography is None or any(p.severity is Severity.ERROR for p in problems):
+        return None, problems
+    refs = []
+    for entry in bibliography.entries:
+        ref = formatter.format(entry, bibliography.path)
+        refs.append(Reference(entry.key, entry.index, entry.line, ref.text,
+                              reference_item(entry, ref)))  # fmt: skip
+    formatting = tuple(formatter.take_problems())
+    return ReferenceTable.of(
+        bibliography.path, bibliography.digest, tuple(refs), formatting
+    ), problems
+
+
+# -- an entry's list item ---------------------------------------------------------------------
+
+
+def pubmed_url(entry: BibEntry) -> str:
+    """The PubMed record where the PMID is known, else a PubMed search for the title."""
+    pmid = (entry.pmid or "").strip()
+    if re.fullmatch(r"\d{1,9}", pmid):
+        return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
+    return f"https://pubmed.ncbi.nlm.nih.gov/?term={quote_plus(_plain_title(entry.title))}"
+
+
+_PLAIN = PlainTextBackend()
+
+
+@functools.cache  # bounded by the bibliography
+def _plain_title(title: str) -> str:
+    # A backend instance, not render_as("text"): pybtex looks a backend up by name through
+    # importlib.metadata on every call (85 % of a 200-page build, see BENCHMARKS.md).
+    text, issues = decode_latex(title)
+    if issues:  # undecodable LaTeX is reported by the formatter; search the bare title
+        return re.sub(r"[{}\\]", "", title)
+    return str(text.render(_PLAIN))
+
+
+def doi_url(entry: BibEntry) -> str | None:
+    """https://doi.org/<doi>, or None. Only a DOI-shaped value becomes a link."""
+    doi = (entry.doi or "").strip()
+    doi = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", doi, flags=re.IGNORECASE)
+    if not re.fullmatch(r"10\.\d{4,9}/\S+", doi):
+        return None
+    # < and > (old SICI DOIs have them) are not URL characters: percent-encoded like " and &.
+    return "https://doi.org/" + quote(doi, safe="/:;()._-")
+
+
+def _markup(ref: FormattedReference) -> etree.Element:
+    """The formatted reference as elements. The formatter's HTML is escaped XHTML; anything
+    that does not parse is shown as its plain text rather than inserted raw."""
+    try:
+        span = etree.fromstring(f'<span class="reference-text">{ref.html}</span>')
+    except etree.ParseError:
+        span = etree.Element("span", {"class": "reference-text"})
+        span.text = ref.text
+    return span
+
+
+def _link(parent: etree.Element, cls: str, href: str, text: str, **attrs: str) -> etree.Element:
+    a = etree.SubElement(parent, "a", {"class": cls, "href": href, **attrs})
+    a.text = text
+    return a
+
+
+def web_url(entry: BibEntry) -> str | None:
+    """The ``url`` of a web source (``@online``/``@misc``), if it is an http(s) address."""
+    url = entry.fields.get("url", "").strip()
+    return url if re.match(r"(?i)https?://[^\s\"'<>]+$", url) else None
+
+
+def reference_item(entry: BibEntry, ref: FormattedReference) -> str:
+    """The inner HTML of an entry's list item, the same on every page: the formatted reference
+    and its links (PubMed and DOI, or the web page), escaped as Python-Markdown escapes."""
+    li = etree.Element("li")
+    li.append(_markup(ref))
+    li[0].tail = " "
+    web = web_url(entry) if entry.type in WEB_TYPES else None
+    if web:  # a web page is not in PubMed: link the page itself
+        links = [("reference-web", web, "Online")]
+    else:
+        links = [("reference-pubmed", pubmed_url(entry), "PubMed")]
+        doi = doi_url(entry)
+        if doi:
+            links.append(("reference-doi", doi, "DOI"))
+    for cls, href, text in links:
+        _link(li, cls, href, text, rel="noopener").tail = " "
+    html = to_html_string(escape_ampersands(li))
+    return html[len("<li>") : -len("</li>")]
