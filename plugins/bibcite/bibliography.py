@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -187,11 +187,25 @@ _ANY_HEAD = re.compile(r"@[ \t]*(\w*)[ \t\r\n]*([{(]?)")
 _BRACES = re.compile(r"[{}()]")
 
 
-def _stray_text(text: str, lines: _Lines) -> list[tuple[int, int, str]]:
-    """(line, col, text) of the first non-blank line of each stretch of text outside entries.
+@dataclass
+class _TopLevel:
+    """The file's top level, as BibTeX reads it.
 
-    Stops at the first entry whose braces do not balance (pybtex reports that one)."""
-    found: list[tuple[int, int, str]] = []
+    stray: (line, col, text) of the first non-blank line of each stretch of text outside entries.
+    spans: (start, end) offsets of each entry (``@comment``/``@string`` ones too), in file order.
+    strings: the spans of ``@string`` entries (every chunk parsed needs the macros before it).
+    rest: offset of an entry whose braces do not balance (pybtex reports it), or None; the
+    text from there on is left to pybtex as one piece.
+    """
+
+    stray: list[tuple[int, int, str]] = field(default_factory=list)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    strings: list[tuple[int, int]] = field(default_factory=list)
+    rest: int | None = None
+
+
+def _top_level(text: str, lines: _Lines) -> _TopLevel:
+    found = _TopLevel()
     pos = 0
     while pos < len(text):
         at = text.find("@", pos)
@@ -201,7 +215,7 @@ def _stray_text(text: str, lines: _Lines) -> list[tuple[int, int, str]]:
             stripped = line_text.strip()
             if stripped and not stripped.startswith("%"):
                 start = offset + len(line_text) - len(line_text.lstrip())
-                found.append((lines.line(start), lines.col(start), stripped))
+                found.stray.append((lines.line(start), lines.col(start), stripped))
                 break
             offset += len(line_text) + 1
         if at < 0:
@@ -212,11 +226,13 @@ def _stray_text(text: str, lines: _Lines) -> list[tuple[int, int, str]]:
             pos = text.find("\n", head.end())  # `@comment` without braces: the line is a comment
             pos = len(text) if pos < 0 else pos
             continue
-        if not head.group(1) or not head.group(2):
-            return found  # not an entry: pybtex reports the syntax error
-        end = _entry_end(text, head.end() - 1)
-        if end is None:
+        end = _entry_end(text, head.end() - 1) if head.group(1) and head.group(2) else None
+        if end is None:  # not an entry, or unbalanced: pybtex reports the syntax error
+            found.rest = at
             return found
+        found.spans.append((at, end))
+        if head.group(1).lower() == "string":
+            found.strings.append((at, end))
         pos = end
     return found
 
@@ -242,54 +258,92 @@ def load_bibliography(
     path: str | os.PathLike[str], display_path: str | None = None
 ) -> tuple[Bibliography | None, list[Problem]]:
     """Read and parse a .bib file. Returns the bibliography (None if unusable) and problems."""
+    text, digest, problems = read_text(path, display_path)
+    if text is None:
+        return None, problems
+    return parse_bibliography(text, display_path or str(path), digest)
+
+
+def read_text(
+    path: str | os.PathLike[str], display_path: str | None = None
+) -> tuple[str | None, str, list[Problem]]:
+    """A .bib file's text and the digest of its bytes, or None and why it cannot be read."""
     shown = display_path or str(path)
     try:
         raw = Path(path).read_bytes()
     except FileNotFoundError:
-        return None, [
-            _error(
-                shown,
-                0,
-                "bibliography file not found",
-                "Create it or point the plugin's `bibliography` option at it",
-            )
-        ]
+        return (
+            None,
+            "",
+            [
+                _error(
+                    shown,
+                    0,
+                    "bibliography file not found",
+                    "Create it or point the plugin's `bibliography` option at it",
+                )
+            ],
+        )
     except OSError as exc:
-        return None, [
-            _error(
-                shown,
-                0,
-                f"cannot read the bibliography file ({exc.strerror})",
-                "Check the file's permissions",
-            )
-        ]
+        return (
+            None,
+            "",
+            [
+                _error(
+                    shown,
+                    0,
+                    f"cannot read the bibliography file ({exc.strerror})",
+                    "Check the file's permissions",
+                )
+            ],
+        )
     try:
         text = raw.decode("utf-8").removeprefix("\ufeff")  # a BOM is not text outside entries
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, [
-            Problem(
-                shown,
-                line,
-                col,
-                f"bibliography is not UTF-8 (byte 0x{raw[exc.start]:02x})",
-                "Save the file as UTF-8",
-                Severity.ERROR,
-            )
-        ]
-    return parse_bibliography(text, shown, hashlib.sha256(raw).hexdigest())
+        return (
+            None,
+            "",
+            [
+                Problem(
+                    shown,
+                    line,
+                    col,
+                    f"bibliography is not UTF-8 (byte 0x{raw[exc.start]:02x})",
+                    "Save the file as UTF-8",
+                    Severity.ERROR,
+                )
+            ],
+        )
+    return text, hashlib.sha256(raw).hexdigest(), []
 
 
 def parse_bibliography(
-    text: str, path: str = "<string>", digest: str | None = None
+    text: str, path: str = "<string>", digest: str | None = None, chunk_entries: int = 0
 ) -> tuple[Bibliography | None, list[Problem]]:
-    """Parse BibTeX source text with pybtex. See :func:`load_bibliography`."""
+    """Parse BibTeX source text with pybtex. See :func:`load_bibliography`, and
+    :func:`read_entries` for ``chunk_entries``."""
     digest = digest or hashlib.sha256(text.encode()).hexdigest()
     problems: list[Problem] = []
+    entries = tuple(e for chunk in read_entries(text, path, problems, chunk_entries) for e in chunk)
+    by_key = MappingProxyType({e.key: e for e in entries})
+    return Bibliography(path, entries, by_key, digest), problems
+
+
+def read_entries(
+    text: str, path: str, problems: list[Problem], chunk_entries: int = 0
+) -> Iterator[list[BibEntry]]:
+    """The entries of BibTeX source text, in file order, parsed with pybtex: all at once when
+    ``chunk_entries`` is 0, else that many top-level entries at a time (only one piece's pybtex
+    objects are alive at a time; the entries and problems are the same, see :func:`_chunks`).
+
+    ``problems`` gets the problems found, each naming the file, line and key or field, in a
+    fixed order (keys, syntax, text outside entries, fields) once the iterator is exhausted.
+    """
+    found: list[Problem] = []
     heads: list[tuple[str, str, int]] = []  # (type, key, line) in file order
     seen: dict[str, tuple[str, int]] = {}
-    duplicates: set[str] = set()
     lines = _Lines(text)
     for m in _ENTRY_HEAD.finditer(text):
         etype, key = m.group(1).lower(), m.group(2)
@@ -298,9 +352,8 @@ def parse_bibliography(
         line = lines.line(m.start())
         if key.lower() in seen:
             first_key, first_line = seen[key.lower()]
-            duplicates.add(key.lower())
             same = "" if first_key == key else f" (keys differ only in case: '{first_key}')"
-            problems.append(
+            found.append(
                 _error(
                     path,
                     line,
@@ -313,23 +366,60 @@ def parse_bibliography(
         seen[key.lower()] = (key, line)
         heads.append((etype, key, line))
 
-    data = BibliographyData()
-    parser = Parser()
-    parser.data = data
-    saved_strict = pybtex.errors.strict
-    pybtex.errors.set_strict_mode(False)
-    try:
-        with pybtex.errors.capture() as captured:
-            try:
-                parser.parse_string(text)
-            except PybtexError as exc:  # a few errors are raised rather than reported
-                captured.append(exc)
-    finally:
-        pybtex.errors.set_strict_mode(saved_strict)
+    top = _top_level(text, lines)
+    syntax: list[Problem] = []
+    fields: list[Problem] = []
     broken: set[int] = set()  # lines of entries with a syntax error: no field checks there
-    for error in captured:
+    head_lines = {key.lower(): line for _, key, line in heads}
+    kept: set[str] = set()
+    count = 0
+    for chunk in _chunks(text, top, chunk_entries):
+        parsed, errors = _pybtex_parse(chunk)
+        syntax.extend(_syntax_problems(errors, path, heads, text, lines, broken))
+        entries = []
+        for key, entry in parsed:
+            if key.lower() in kept:
+                continue  # a duplicate key parsed in another piece: reported, the first wins
+            kept.add(key.lower())
+            line = head_lines.get(key.lower(), 0)
+            if line == 0 and broken:
+                broken.add(0)  # pybtex's name for an entry without a key: reported as malformed
+            fields.extend(_entry_problems(path, key, line, entry, broken))
+            count += 1
+            entries.append(BibEntry.from_pybtex(key, count, line, entry))
+        yield entries
+    for line, col, stray in top.stray:
+        shown = stray if len(stray) <= 40 else stray[:39] + "…"
+        syntax.append(
+            Problem(
+                path,
+                line,
+                col,
+                f"text outside any entry is ignored: '{shown}'",
+                "Move it into an entry, or start the line with % to mark it as a comment",
+            )
+        )
+    found += syntax + fields
+    if not count and not any(p.severity is Severity.ERROR for p in found):
+        found.append(
+            Problem(path, 1, 1, "bibliography has no entries", "Add the references the pages cite")
+        )
+    problems.extend(found)
+
+
+def _syntax_problems(
+    errors: list[Exception],
+    path: str,
+    heads: list[tuple[str, str, int]],
+    text: str,
+    lines: _Lines,
+    broken: set[int],
+) -> list[Problem]:
+    """pybtex's errors as problems; adds the lines of entries with a syntax error to ``broken``."""
+    problems = []
+    for error in errors:
         if "repeated bibliography entry" in str(error):
-            continue  # reported above, with both lines
+            continue  # reported with both lines
         line = getattr(error, "lineno", None) or 0
         if isinstance(error, PybtexSyntaxError):
             start = error.error_context_info[0] or 0
@@ -347,57 +437,111 @@ def parse_bibliography(
             if "Too many commas" in str(error):
                 hint = "Separate names with ' and ', each written 'Last, First'"
             problems.append(_error(path, key_line or line, f"malformed BibTeX: {error}", hint, col))
-    for line, col, stray in _stray_text(text, lines):
-        shown = stray if len(stray) <= 40 else stray[:39] + "…"
+    return problems
+
+
+def _entry_problems(
+    path: str, key: str, line: int, entry: Entry, broken: set[int]
+) -> list[Problem]:
+    """An entry of an unknown type, or without a field its type needs."""
+    problems = []
+    etype = entry.type.lower()
+    if etype not in KNOWN_TYPES:
         problems.append(
             Problem(
                 path,
                 line,
-                col,
-                f"text outside any entry is ignored: '{shown}'",
-                "Move it into an entry, or start the line with % to mark it as a comment",
+                1,
+                f"entry '{key}' has unknown type '@{entry.type}'",
+                f"Use one of: {', '.join(sorted(KNOWN_TYPES))}",
             )
         )
-
-    entries: list[BibEntry] = []
-    head_lines = {key.lower(): line for _, key, line in heads}
-    for key, entry in data.entries.items():
-        line = head_lines.get(key.lower(), 0)
-        if line == 0 and broken:
-            broken.add(0)  # pybtex's name for an entry without a key: reported as malformed
-        etype = entry.type.lower()
-        if etype not in KNOWN_TYPES:
+    for name in () if line in broken else REQUIRED_FIELDS.get(etype, DEFAULT_REQUIRED):
+        if name == "author":
+            present = bool(entry.persons.get("author")) or bool(entry.persons.get("editor"))
+        else:
+            present = bool(entry.fields.get(name, "").strip())
+        if not present:
             problems.append(
                 Problem(
                     path,
                     line,
                     1,
-                    f"entry '{key}' has unknown type '@{entry.type}'",
-                    f"Use one of: {', '.join(sorted(KNOWN_TYPES))}",
+                    f"entry '{key}' has no '{name}' field",
+                    f"Add the {name} so the reference can be shown in full",
                 )
             )
-        for name in () if line in broken else REQUIRED_FIELDS.get(etype, DEFAULT_REQUIRED):
-            if name == "author":
-                present = bool(entry.persons.get("author")) or bool(entry.persons.get("editor"))
-            else:
-                present = bool(entry.fields.get(name, "").strip())
-            if not present:
-                problems.append(
-                    Problem(
-                        path,
-                        line,
-                        1,
-                        f"entry '{key}' has no '{name}' field",
-                        f"Add the {name} so the reference can be shown in full",
-                    )
-                )
-        entries.append(BibEntry.from_pybtex(key, len(entries) + 1, line, entry))
-    if not entries and not any(p.severity is Severity.ERROR for p in problems):
-        problems.append(
-            Problem(path, 1, 1, "bibliography has no entries", "Add the references the pages cite")
-        )
-    by_key = MappingProxyType({e.key: e for e in entries})
-    return Bibliography(path, tuple(entries), by_key, digest), problems
+    return problems
+
+
+def scan_keys(text: str) -> list[str]:
+    """The keys of the entries pybtex will read, in file order, without parsing any entry: the
+    head of each top-level entry (duplicates, in any case, after the first left out).
+
+    What a build converting pages needs before the parse is done (see ``bibcite.references``);
+    the same keys as :func:`read_entries` gives whenever that reports no error.
+    """
+    keys: list[str] = []
+    seen: set[str] = set()
+    for start, _ in _top_level(text, _Lines(text)).spans:
+        m = _ENTRY_HEAD.match(text, start)
+        if m is None or m.group(1).lower() in _SPECIAL or m.group(2).lower() in seen:
+            continue
+        seen.add(m.group(2).lower())
+        keys.append(m.group(2))
+    return keys
+
+
+def _chunks(text: str, top: _TopLevel, chunk_entries: int) -> Iterator[str]:
+    """The text pybtex parses, piece by piece: all of it at once when ``chunk_entries`` is 0,
+    else ``chunk_entries`` top-level entries at a time (and the unbalanced rest as one piece).
+
+    Each piece is the whole file with everything before the piece blanked out, newlines kept,
+    except the ``@string`` definitions it may use: so pybtex reports the same lines and offsets,
+    and sees the same macros, as when it parses the whole file. Everything after is cut off.
+    """
+    if chunk_entries <= 0 or len(top.spans) <= chunk_entries:
+        yield text
+        return
+    blank = _blank(text, top.strings)
+    starts = [top.spans[i][0] for i in range(0, len(top.spans), chunk_entries)]
+    ends = [*starts[1:], top.spans[-1][1]]
+    for start, end in zip(starts, ends, strict=True):
+        yield blank[:start] + text[start:end]
+    if top.rest is not None or ends[-1] < len(text):
+        start = ends[-1]
+        yield blank[:start] + text[start:]
+
+
+_NOT_NEWLINE = re.compile(r"[^\n]+")
+
+
+def _blank(text: str, keep: list[tuple[int, int]]) -> str:
+    """``text`` with every character but newlines made a space, except in the ``keep`` spans."""
+    out, pos = [], 0
+    for start, end in [*keep, (len(text), len(text))]:
+        out.append(_NOT_NEWLINE.sub(lambda m: " " * len(m.group()), text[pos:start]))
+        out.append(text[start:end])
+        pos = end
+    return "".join(out)
+
+
+def _pybtex_parse(text: str) -> tuple[list[tuple[str, Entry]], list[Exception]]:
+    """pybtex's parser on ``text``, non-strict: the entries and the errors it reported."""
+    data = BibliographyData()
+    parser = Parser()
+    parser.data = data
+    saved_strict = pybtex.errors.strict
+    pybtex.errors.set_strict_mode(False)
+    try:
+        with pybtex.errors.capture() as captured:
+            try:
+                parser.parse_string(text)
+            except PybtexError as exc:  # a few errors are raised rather than reported
+                captured.append(exc)
+    finally:
+        pybtex.errors.set_strict_mode(saved_strict)
+    return list(data.entries.items()), list(captured)
 
 
 def _position_for_message(

@@ -8,9 +8,13 @@ table fits. Nothing here raises on bad input: problems are returned, as everywhe
 from __future__ import annotations
 
 import functools
+import json
 import os
+import pickle
 import re
+import sys
 import xml.etree.ElementTree as etree
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
@@ -18,7 +22,7 @@ from markdown.serializers import to_html_string
 from pybtex.backends.plaintext import Backend as PlainTextBackend
 
 from bibcite import cache
-from bibcite.bibliography import BibEntry, load_bibliography
+from bibcite.bibliography import BibEntry, read_entries, read_text
 from bibcite.formatting import FormattedReference, ReferenceFormatter
 from bibcite.problems import Problem, Severity
 from bibcite.references import Reference, ReferenceTable
@@ -29,30 +33,75 @@ from bibcite.versions import style_version
 WEB_TYPES = frozenset({"online", "misc", "electronic", "www"})
 
 
+#: Entries parsed at a time: pybtex's objects for a whole large file would take several times
+#: the memory of the table made from them.
+CHUNK_ENTRIES = 500
+
+
 def make_formatter(style: str, cache_dir: str | os.PathLike[str] | None) -> ReferenceFormatter:
     """The formatter, with the on-disk cache of formatted entries if there is a cache dir."""
     disk = cache.load(Path(cache_dir), style, style_version(style)) if cache_dir else None
     return ReferenceFormatter(style, disk)
 
 
+@dataclass(frozen=True)
+class Compiled:
+    """What :func:`compile_table` made (plain data: it may cross a process boundary).
+
+    references: the table's rows, in file order (empty if the file cannot be rendered).
+    problems: those of the .bib file (an ERROR means no table).
+    formatting: those of formatting its entries (undecodable LaTeX...).
+    digest: hash of the file's bytes. formatted: entries actually run through the style.
+    cache_error: why the per-entry cache could not be saved, or None.
+    """
+
+    references: tuple[Reference, ...]
+    problems: tuple[Problem, ...]
+    formatting: tuple[Problem, ...]
+    digest: str
+    formatted: int
+    cache_error: str | None = None
+
+    def table(self, path: str) -> ReferenceTable | None:
+        if any(p.severity is Severity.ERROR for p in self.problems):
+            return None
+        return ReferenceTable.of(path, self.digest, self.references, self.formatting)
+
+
 def compile_table(
-    path: str | os.PathLike[str], shown: str, formatter: ReferenceFormatter
-) -> tuple[ReferenceTable | None, list[Problem]]:
-    """Parse the .bib file and format every entry. Returns the table (None if the file cannot
-    be rendered: an ERROR among the problems) and the problems of the file itself; those of
-    formatting are the table's own :attr:`~bibcite.references.ReferenceTable.problems`."""
-    bibliography, problems = load_bibliography(path, shown)
-    if bibliography is None or any(p.severity is Severity.ERROR for p in problems):
-        return None, problems
+    path: str | os.PathLike[str],
+    shown: str,
+    formatter: ReferenceFormatter,
+    chunk_entries: int = CHUNK_ENTRIES,
+) -> Compiled:
+    """Parse the .bib file ``chunk_entries`` entries at a time and format each entry as it
+    comes (so pybtex's objects for one piece at a time are alive), then save the formatter's
+    per-entry cache."""
+    text, digest, problems = read_text(path, shown)
+    if text is None:
+        return Compiled((), tuple(problems), (), digest, 0)
+    before = formatter.formatted_count
     refs = []
-    for entry in bibliography.entries:
-        ref = formatter.format(entry, bibliography.path)
-        refs.append(Reference(entry.key, entry.index, entry.line, ref.text,
-                              reference_item(entry, ref)))  # fmt: skip
+    for chunk in read_entries(text, shown, problems, chunk_entries):
+        for entry in chunk:
+            ref = formatter.format(entry, shown)
+            refs.append(Reference(entry.key, entry.index, entry.line, ref.text,
+                                  reference_item(entry, ref)))  # fmt: skip
     formatting = tuple(formatter.take_problems())
-    return ReferenceTable.of(
-        bibliography.path, bibliography.digest, tuple(refs), formatting
-    ), problems
+    error = formatter.save()
+    done = formatter.formatted_count - before
+    return Compiled(tuple(refs), tuple(problems), formatting, digest, done, error)
+
+
+def main(argv: list[str]) -> None:
+    """Build a table with a formatter of its own and write the pickled :class:`Compiled` to
+    stdout; ``argv``: ``[json.dumps([path, shown, style, cache_dir])]``. The worker process
+    of ``bibcite.references`` runs this."""
+    path, shown, style, cache_dir = json.loads(argv[0])
+    compiled = compile_table(path, shown, make_formatter(style, cache_dir))
+    sys.stdout.buffer.write(pickle.dumps(compiled, protocol=pickle.HIGHEST_PROTOCOL))
+    sys.stdout.flush()
+    os._exit(0)  # no interpreter teardown: the parent is waiting, and nothing is left to do
 
 
 # -- an entry's list item ---------------------------------------------------------------------
@@ -128,5 +177,5 @@ def reference_item(entry: BibEntry, ref: FormattedReference) -> str:
             links.append(("reference-doi", doi, "DOI"))
     for cls, href, text in links:
         _link(li, cls, href, text, rel="noopener").tail = " "
-    html = to_html_string(escape_ampersands(li))
+    html: str = to_html_string(escape_ampersands(li))
     return html[len("<li>") : -len("</li>")]

@@ -18,20 +18,18 @@ from __future__ import annotations
 import difflib
 import re
 import xml.etree.ElementTree as etree
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bibcite.numbering import Numbering, assign_numbers
 from bibcite.problems import Problem
-from bibcite.references import ReferenceTable
+from bibcite.references import BibliographyKeys, ReferenceTable
 from bibcite.render import (
     REFERENCE_LIST_PLACEHOLDER,
     CitingPage,
     cite_id,
-    render_bibliography,
     render_group,
     render_reference_list,
-    search_text,
 )
 from bibcite.syntax import CitationGroup, RenderedCitations, locate
 
@@ -45,15 +43,31 @@ class PageCitations:
 
     page_id: the engine's id of the page (e.g. its source path in the docs dir).
     groups: the page's citation groups in document order.
-    numbers: the number each resolved key got on this page.
+    keys: the keys found in the bibliography, in order of first citation.
+    citing: for each of those keys, the indices of the groups citing it.
     """
 
     page_id: str
     groups: tuple[CitationGroup, ...]
-    numbers: Mapping[str, int]
+    keys: tuple[str, ...]
+    citing: Mapping[str, tuple[int, ...]]
+
+    @classmethod
+    def of(
+        cls, page_id: str, groups: Sequence[CitationGroup], known: Container[str]
+    ) -> PageCitations:
+        citing: dict[str, list[int]] = {}
+        for g in groups:
+            for item in g.items:
+                if item.key in known:
+                    spots = citing.setdefault(item.key, [])
+                    if not spots or spots[-1] != g.index:
+                        spots.append(g.index)
+        keys = tuple(citing)
+        return cls(page_id, tuple(groups), keys, {k: tuple(v) for k, v in citing.items()})
 
     def groups_citing(self, key: str) -> tuple[int, ...]:
-        return tuple(g.index for g in self.groups if any(i.key == key for i in g.items))
+        return self.citing.get(key, ())
 
 
 @dataclass
@@ -70,14 +84,16 @@ class CitationEngine:
 
     def __init__(
         self,
-        references: ReferenceTable,
+        keys: BibliographyKeys,
         numbering: Numbering = Numbering.GLOBAL,
         references_title: str = "References",
     ) -> None:
-        self.references = references
+        """``keys`` are all pages need while they are converted; the formatted entries
+        (:class:`~bibcite.references.ReferenceTable`) are only needed by :meth:`finish_page`
+        and the bibliography, so they may still be in the making meanwhile."""
+        self.keys = keys
         self.numbering = numbering
         self.references_title = references_title
-        self._global_index = {r.key: r.index for r in references}
         self._page: _PageState | None = None
 
     # -- one page ------------------------------------------------------------------------
@@ -87,34 +103,32 @@ class CitationEngine:
 
     def render_groups(self, groups: Sequence[CitationGroup]) -> RenderedCitations:
         page = self._page or _PageState("<page>", "<page>", "")
-        keys = [item.key for g in groups for item in g.items]
-        numbers = assign_numbers(keys, self._global_index, self.numbering)
         page.problems.extend(self._problems(page, groups))
-        page.result = PageCitations(page.page_id, tuple(groups), numbers)
+        page.result = PageCitations.of(page.page_id, groups, self.keys)
         elements = tuple(
             etree.Element("span", {"class": "citation", "id": cite_id(g.index)}) for g in groups
         )
         references = None
-        if numbers:
+        if page.result.keys:
             references = etree.Element("ol", {"class": "references", "data-search-exclude": ""})
         return RenderedCitations(elements, references, self.references_title)
 
-    def finish_page(self, page: PageCitations, html: str) -> str:
+    def finish_page(self, page: PageCitations, html: str, table: ReferenceTable) -> str:
         """The page's final HTML: each placeholder replaced by its rendered citation group, the
         empty reference list by the list (see the module's docstring)."""
         if not page.groups:
             return html
-        refs = self.references.by_key
-        rendered = [render_group(g, page.numbers, refs) for g in page.groups]
+        refs = table.by_key
+        numbers = assign_numbers(page.keys, table.index, self.numbering)
+        rendered = [render_group(g, numbers, refs) for g in page.groups]
 
         def group(m: re.Match[str]) -> str:
             i = int(m.group(1)) - 1
             return rendered[i] if i < len(rendered) else m.group(0)
 
         html = _PLACEHOLDER.sub(group, html)
-        if page.numbers:
-            backlinks = {key: page.groups_citing(key) for key in page.numbers}
-            listing = render_reference_list(list(page.numbers), page.numbers, refs, backlinks)
+        if numbers:
+            listing = render_reference_list(list(numbers), numbers, refs, page.citing)
             html = html.replace(REFERENCE_LIST_PLACEHOLDER, listing, 1)
         return html
 
@@ -143,7 +157,7 @@ class CitationEngine:
         page, self._page = self._page, None
         if page is None:
             raise RuntimeError("end_page() without begin_page()")
-        result = page.result or PageCitations(page.page_id, (), {})
+        result = page.result or PageCitations(page.page_id, (), (), {})
         return result, page.problems
 
     def _problems(self, page: _PageState, groups: Sequence[CitationGroup]) -> list[Problem]:
@@ -166,10 +180,10 @@ class CitationEngine:
                 )
                 continue
             for item in g.items:
-                if item.key in self._global_index:
+                if item.key in self.keys:
                     continue
                 line, col = locate(page.source, g.raw, occurrence, fallback=item.key)
-                close = difflib.get_close_matches(item.key, self._global_index, n=1)
+                close = difflib.get_close_matches(item.key, self.keys.keys, n=1)
                 guess = f"; did you mean '{close[0]}'?" if close else ""
                 problems.append(
                     Problem(
@@ -177,24 +191,18 @@ class CitationEngine:
                         line,
                         col,
                         f"unknown citation key '{item.key}'{guess}",
-                        f"Fix the key or add an entry '{item.key}' to {self.references.path}",
+                        f"Fix the key or add an entry '{item.key}' to {self.keys.path}",
                     )
                 )
         return problems
 
     # -- the whole site ------------------------------------------------------------------
-    def render_bibliography(self, cited_on: Mapping[str, Sequence[CitingPage]]) -> str:
-        """Every entry, with the spots that cite it (for the bibliography page's final HTML)."""
-        return render_bibliography(self.references.references, cited_on)
 
-    def bibliography_search_text(self) -> str:
-        """What the bibliography page holds while a search index is built (see
-        :func:`~bibcite.render.search_text`); :meth:`render_bibliography` replaces it."""
-        return search_text(self.references.references)
 
-    def uncited(self, pages: Iterable[PageCitations]) -> list[str]:
-        cited = {key for p in pages for key in p.numbers}
-        return [r.key for r in self.references if r.key not in cited]
+def uncited(table: ReferenceTable, pages: Iterable[PageCitations]) -> list[str]:
+    """The keys of the entries no page cites, in file order."""
+    cited = {key for p in pages for key in p.keys}
+    return [r.key for r in table if r.key not in cited]
 
 
 def _locate_unrendered(source: str, raw: str, occurrence: int) -> tuple[int, int]:
@@ -221,6 +229,6 @@ def cited_on(
     """For each key, the pages citing it, in the order given: (title, url, page citations)."""
     out: dict[str, list[CitingPage]] = {}
     for title, url, page in pages:
-        for key in page.numbers:
-            out.setdefault(key, []).append(CitingPage(title, url, page.groups_citing(key)))
+        for key, spots in page.citing.items():
+            out.setdefault(key, []).append(CitingPage(title, url, spots))
     return out

@@ -7,7 +7,7 @@ core never imports MkDocs.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,8 +20,8 @@ from mkdocs.structure.pages import Page
 
 from bibcite.engine import PageCitations
 from bibcite.problems import Problem, Severity
-from bibcite.references import ReferenceTable
-from bibcite.render import CitingPage, ref_id
+from bibcite.references import BibliographyKeys, ReferenceTable
+from bibcite.render import CitingPage, ref_id, render_bibliography, search_text
 
 if TYPE_CHECKING:
     from bibcite import subtypes as subtype_pages
@@ -82,7 +82,7 @@ class SiteSources:
 
 
 def load_sources(
-    config: MkDocsConfig, options: Config, root: Path, bibliography: ReferenceTable | None = None
+    config: MkDocsConfig, options: Config, root: Path, bibliography: BibliographyKeys | None = None
 ) -> tuple[SiteSources, list[Problem]]:
     """Read the subtype sources, check their citation keys against ``bibliography`` (an unknown
     key is an error at its place in the source, before any page repeats it), and put their pages
@@ -97,7 +97,7 @@ def load_sources(
     site.subtypes, problems = subtype_pages.load_subtypes(directory, shown(directory, root))
     if bibliography is not None:
         problems += subtype_pages.citation_problems(
-            site.subtypes, bibliography.by_key, bibliography.path
+            site.subtypes, bibliography.keys, bibliography.path
         )
     if any(p.severity is Severity.ERROR for p in problems):
         return site, problems
@@ -150,7 +150,7 @@ def pages_in_order(
     for src_uri in ordered:
         result = pages.get(src_uri)
         file = files.get_file_from_path(src_uri)
-        if result is None or not result.numbers or file is None or file is bibliography_file:
+        if result is None or not result.keys or file is None or file is bibliography_file:
             continue
         title = (file.page.title if file.page else None) or src_uri
         url = file.url_relative_to(bibliography_file) if bibliography_file else file.url
@@ -162,31 +162,30 @@ def add_anchors(page: Page, citations: PageCitations) -> None:
     """Tell MkDocs' anchor check about the entries of the page's reference list, which is only
     rendered into the final HTML (a link such as ``[see](#ref-key)`` is then not reported)."""
     if isinstance(page.present_anchor_ids, set):
-        page.present_anchor_ids.update(ref_id(key) for key in citations.numbers)
+        page.present_anchor_ids.update(ref_id(key) for key in citations.keys)
 
 
-@dataclass
 class Bibliography:
-    """The generated page listing every entry: while the search index is built it holds the
-    references' plain text, and its final HTML gets the full list (see ``bibcite.render``).
-
-    file: the page's file, None if there is none. cited_on: the citing spots of each key.
+    """The generated page listing every entry. While the search index is built it holds the
+    references' plain text only; its final HTML gets the full list (see ``bibcite.render``).
     """
 
-    file: File | None
-    cited_on: Mapping[str, list[CitingPage]]
-    _search_text: str = ""
+    def __init__(
+        self, file: File | None, table: ReferenceTable, cited_on: Mapping[str, list[CitingPage]]
+    ) -> None:
+        self.file, self.table, self.cited_on = file, table, cited_on
+        self._search_text = ""
+        if file is not None and file.page is not None:
+            self._search_text = search_text(table.references)
+            content = file.page.content or ""
+            file.page.content = content.replace(BIBLIOGRAPHY_MARKER, self._search_text, 1)
 
-    def insert_search_text(self, text: str) -> None:
-        if self.file is not None and self.file.page is not None:
-            page = self.file.page
-            self._search_text = text
-            page.content = (page.content or "").replace(BIBLIOGRAPHY_MARKER, text, 1)
-
-    def finish(self, output: str, render: Callable[[Mapping[str, list[CitingPage]]], str]) -> str:
-        if not self._search_text:
+    def finish(self, file: File, output: str) -> str:
+        """The page's final HTML (other pages' HTML unchanged)."""
+        if file is not self.file or not self._search_text:
             return output
-        return output.replace(self._search_text, render(self.cited_on), 1)
+        listing = render_bibliography(self.table.references, self.cited_on)
+        return output.replace(self._search_text, listing, 1)
 
 
 def shown(path: Path, root: Path) -> str:

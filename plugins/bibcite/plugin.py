@@ -16,7 +16,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from bibcite import mkdocs_site as site
-from bibcite.engine import CitationEngine, PageCitations, cited_on
+from bibcite.engine import CitationEngine, PageCitations, cited_on, uncited
 from bibcite.numbering import Numbering
 from bibcite.problems import Problem, Severity
 from bibcite.references import ReferenceTableCache
@@ -36,6 +36,7 @@ class BibciteConfig(Config):
     classification_page = c.Type(str, default="classification.md")
     cache = c.Type(bool, default=True)
     cache_dir = c.Type(str, default=".cache/bibcite")
+    background = c.Choice(("auto", "always", "never"), default="auto")
 
 
 class BibcitePlugin(BasePlugin[BibciteConfig]):
@@ -52,14 +53,15 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
         root = Path(config.config_file_path or ".").resolve().parent
         bib_path = Path(self.config.bibliography)
         cache_dir = root / self.config.cache_dir if self.config.cache else None
-        table, problems = self.tables.load(
-            bib_path, site.shown(bib_path, root), self.config.style, cache_dir
-        )
-        self.site, more = site.load_sources(config, self.config, root, table)
+        keys, problems = self.tables.load(
+            bib_path, site.shown(bib_path, root), self.config.style, cache_dir,
+            self.config.background,
+        )  # fmt: skip
+        self.site, more = site.load_sources(config, self.config, root, keys)
         report([*problems, *more])
-        assert table is not None  # an unusable bibliography is an ERROR, reported above
+        assert keys is not None  # an unusable bibliography is an ERROR, reported above
         self.engine = CitationEngine(
-            table, Numbering(self.config.numbering), self.config.references_title
+            keys, Numbering(self.config.numbering), self.config.references_title
         )
         self.pages: dict[str, PageCitations] = {}
         config.markdown_extensions.append(CitationExtension(self.engine))  # type: ignore[arg-type]
@@ -89,27 +91,27 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
         return html
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        table, problems = self.tables.table()  # waits for a background parse, if any
+        report(problems)
+        assert table is not None  # an unusable bibliography is an ERROR, reported above
+        self.table = table
         refs_file = files.get_file_from_path(self.config.references_page)
-        self.bibliography = site.Bibliography(
-            refs_file, cited_on(site.pages_in_order(self.nav, files, self.pages, refs_file))
-        )
-        self.bibliography.insert_search_text(self.engine.bibliography_search_text())
-        uncited = self.engine.uncited(self.pages.values())
-        report(site.uncited_problems(self.engine.references, uncited))
-        report(list(self.engine.references.problems))
+        pages = site.pages_in_order(self.nav, files, self.pages, refs_file)
+        self.bibliography = site.Bibliography(refs_file, table, cited_on(pages))
+        report(site.uncited_problems(table, uncited(table, self.pages.values())))
+        report(list(table.problems))
+        if self.tables.worker_error:
+            log.info(f"bibcite: the worker process failed ({self.tables.worker_error}); "
+                     "the bibliography was read in this process instead")  # fmt: skip
         if self.tables.save_error:
-            log.info(
-                f"bibcite: the formatted-reference cache was not saved: {self.tables.save_error}"
-            )
+            log.info(f"bibcite: the formatted-entry cache was not saved: {self.tables.save_error}")
         return env
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         result = self.pages.get(page.file.src_uri)
         if result is not None:
-            output = self.engine.finish_page(result, output)
-        if page.file is self.bibliography.file:
-            output = self.bibliography.finish(output, self.engine.render_bibliography)
-        return output
+            output = self.engine.finish_page(result, output, self.table)
+        return self.bibliography.finish(page.file, output)
 
 
 def report(problems: list[Problem]) -> None:

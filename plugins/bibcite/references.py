@@ -19,10 +19,14 @@ the table is built again.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
+import pickle
 import re
+import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +37,7 @@ from bibcite.problems import Problem, Severity
 from bibcite.versions import style_version
 
 if TYPE_CHECKING:
+    from bibcite.compiler import Compiled
     from bibcite.formatting import ReferenceFormatter
 
 #: Layout and item HTML of cached tables; a table of another format is built again.
@@ -87,6 +92,14 @@ class ReferenceTable:
     def __contains__(self, key: object) -> bool:
         return key in self.by_key
 
+    def keys(self) -> BibliographyKeys:
+        return BibliographyKeys(self.path, tuple(r.key for r in self.references))
+
+    @functools.cached_property
+    def index(self) -> Mapping[str, int]:
+        """Each key's position in the file (the global numbers)."""
+        return {r.key: r.index for r in self.references}
+
     def __getitem__(self, key: str) -> Reference:
         return self.by_key[key]
 
@@ -97,21 +110,57 @@ class ReferenceTable:
         return len(self.references)
 
 
+@dataclass(frozen=True)
+class BibliographyKeys:
+    """The citation keys of a .bib file, known before any entry is formatted: all that
+    converting pages needs (numbers, entries and their text come with the table, at the end).
+
+    path: the file as the user knows it. keys: every entry's key, in file order.
+    """
+
+    path: str
+    keys: tuple[str, ...]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._set
+
+    @functools.cached_property
+    def _set(self) -> frozenset[str]:
+        return frozenset(self.keys)
+
+
+#: From this size on, a .bib file that must be parsed is parsed (and its entries formatted) in
+#: a worker process, while the pages are converted (``background: auto``).
+BACKGROUND_BYTES = 256 * 1024
+
+
 class ReferenceTableCache:
     """Loads the reference table of a .bib file: from memory while the file and the style are
-    unchanged (``mkdocs serve`` rebuilds), else from the on-disk cache, else built.
+    unchanged (``mkdocs serve`` rebuilds), else from the on-disk cache, else built, in this
+    process or, for a large file, in a worker process while the pages are converted.
 
-    parses: how many times a .bib file was actually parsed (for tests and benchmarks).
-    formatter: the formatter used to build tables; kept, so a rebuild after a .bib edit formats
-    only the entries that changed. ``formatter.formatted_count`` counts entries formatted.
+    :meth:`load` gives the keys (at once) and :meth:`table` the table (waiting for the worker if
+    there is one). parses: how many times a .bib file was parsed (for tests and benchmarks).
+    formatter: the formatter of tables built in this process, kept so that a rebuild after a
+    .bib edit formats only the entries that changed (``formatter.formatted_count``).
+    formatted: entries formatted by the last build of a table, in whichever process.
+    save_error: why the per-entry cache could not be written, or None.
+    worker_error: why the last worker process failed ("" if it did not; the table was then
+    built in this process).
     """
 
     def __init__(self) -> None:
-        self._key: tuple[str, int, int, str, bool] | None = None
+        self._key: tuple[str, int, int, str, str | None] | None = None
         self._value: tuple[ReferenceTable | None, list[Problem]] | None = None
+        self._pending: _Worker | None = None
+        self._path: str | os.PathLike[str] = ""
+        self._shown, self._style = "", ""
+        self._cache: str | None = None
         self.parses = 0
+        self.formatted = 0
         self.formatter: ReferenceFormatter | None = None
-        self.save_error: str | None = None  # why the per-entry cache could not be written
+        self.save_error: str | None = None
+        self.worker_error = ""  # why the last worker process failed ("": it did not)
 
     def load(
         self,
@@ -119,42 +168,120 @@ class ReferenceTableCache:
         shown: str,
         style: str,
         cache_dir: str | os.PathLike[str] | None = None,
-    ) -> tuple[ReferenceTable | None, list[Problem]]:
-        """The table (None if the file cannot be used) and the problems of the .bib file."""
+        background: str = "auto",
+    ) -> tuple[BibliographyKeys | None, list[Problem]]:
+        """The keys of the file (None if it cannot be used) and the problems known now: those
+        of the file itself, unless it is being parsed in the background (then :meth:`table`
+        gives them). ``background``: ``auto`` (for files of :data:`BACKGROUND_BYTES` or
+        more), ``always`` or ``never``."""
+        self._pending = None
+        cache = os.fspath(cache_dir) if cache_dir else None
+        self._path, self._shown, self._style, self._cache = path, shown, style, cache
         try:
             st = os.stat(path)
-            key: tuple[str, int, int, str, bool] | None = (
-                os.fspath(path), st.st_mtime_ns, st.st_size, style, cache_dir is None
-            )  # fmt: skip
+            key = (os.fspath(path), st.st_mtime_ns, st.st_size, style, cache)
         except OSError:
             key = None
-        if key is not None and key == self._key and self._value is not None:
+        if key is None or key != self._key or self._value is None:
+            self._key, self._value = key, None
+            if cache:
+                self._value = _read_table(Path(cache), Path(path), shown, style)
+        if self._value is not None:
+            table, problems = self._value
+            return (table.keys() if table is not None else None), problems
+        size = key[2] if key else 0
+        if background == "always" or (background == "auto" and size >= BACKGROUND_BYTES):
+            keys = self._start_worker(path, shown, style, cache)
+            if keys is not None:
+                return keys, []
+        self._value = self._build(path, shown, style, cache)
+        table, problems = self._value
+        return (table.keys() if table is not None else None), problems
+
+    def table(self) -> tuple[ReferenceTable | None, list[Problem]]:
+        """The table, and the problems not given by :meth:`load` (the file's own, when it was
+        parsed in the background)."""
+        if self._pending is not None:
+            (compiled, self.worker_error), self._pending = self._pending.result(), None
+            if compiled is None:  # the worker failed: build the table here instead
+                compiled = self._compile(self._path, self._shown, self._style, self._cache)
+            self._value = self._finish(compiled)
             return self._value
-        value: tuple[ReferenceTable | None, list[Problem]] | None = None
-        if cache_dir:
-            value = _read_table(Path(cache_dir), Path(path), shown, style)
-        if value is None:
-            value = self._build(path, shown, style, cache_dir)
-        self._value, self._key = value, key
-        return value
+        assert self._value is not None, "load() first"
+        return self._value[0], []
+
+    def _start_worker(
+        self, path: str | os.PathLike[str], shown: str, style: str, cache: str | None
+    ) -> BibliographyKeys | None:
+        from bibcite.bibliography import read_text, scan_keys  # pybtex: imported only now
+
+        text, _, _ = read_text(path, shown)
+        if text is None:
+            return None  # the problem is the file itself: report it at once, in this process
+        keys = BibliographyKeys(shown, tuple(scan_keys(text)))
+        del text
+
+        self.parses += 1
+        self._pending = _Worker(path, shown, style, cache)
+        return keys
 
     def _build(
-        self,
-        path: str | os.PathLike[str],
-        shown: str,
-        style: str,
-        cache_dir: str | os.PathLike[str] | None,
+        self, path: str | os.PathLike[str], shown: str, style: str, cache: str | None
     ) -> tuple[ReferenceTable | None, list[Problem]]:
+        self.parses += 1
+        return self._finish(self._compile(path, shown, style, cache))
+
+    def _compile(
+        self, path: str | os.PathLike[str], shown: str, style: str, cache: str | None
+    ) -> Compiled:
         from bibcite import compiler  # pybtex: only when no cached table fits
 
         if self.formatter is None or self.formatter.style != style:
-            self.formatter = compiler.make_formatter(style, cache_dir)
-        self.parses += 1
-        table, problems = compiler.compile_table(path, shown, self.formatter)
-        self.save_error = self.formatter.save()
-        if table is not None and cache_dir:
-            _write_table(Path(cache_dir), table, problems, style)
+            self.formatter = compiler.make_formatter(style, cache)
+        return compiler.compile_table(path, shown, self.formatter)
+
+    def _finish(self, compiled: Compiled) -> tuple[ReferenceTable | None, list[Problem]]:
+        self.formatted, self.save_error = compiled.formatted, compiled.cache_error
+        table = compiled.table(self._shown)
+        problems = list(compiled.problems)
+        if table is not None and self._cache:
+            _write_table(Path(self._cache), table, problems, self._style)
         return table, problems
+
+
+class _Worker:
+    """``python -m bibcite.compiler`` in a process of its own, building a table while this one
+    converts pages (a plain child process: a fork could inherit the threads of ``mkdocs
+    serve``, and multiprocessing's spawn re-imports the main script)."""
+
+    def __init__(
+        self, path: str | os.PathLike[str], shown: str, style: str, cache: str | None
+    ) -> None:
+        package_root = str(Path(__file__).resolve().parent.parent)  # where `bibcite` is
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p
+        )}  # fmt: skip
+        args = json.dumps([os.fspath(path), shown, style, cache])
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "import sys, bibcite.compiler as c; c.main(sys.argv[1:])", args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+
+    def result(self) -> tuple[Compiled | None, str]:
+        """The worker's table, or None and why not (then the caller builds it itself)."""
+        out, err = self.process.communicate()
+        if self.process.returncode != 0:
+            last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+            return None, f"exit code {self.process.returncode}: {last[0]}"
+        from bibcite.compiler import Compiled
+
+        try:
+            compiled = pickle.loads(out)  # our own child's output
+        except Exception as exc:
+            return None, f"unreadable result ({type(exc).__name__})"
+        return (compiled, "") if isinstance(compiled, Compiled) else (None, "unexpected result")
 
 
 # -- on disk --------------------------------------------------------------------------------
