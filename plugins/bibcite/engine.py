@@ -5,10 +5,11 @@ with :class:`~bibcite.syntax.CitationExtension` (which calls :meth:`render_group
 :meth:`end_page`; site-wide data ("cited on", uncited entries) comes from the collected
 :class:`PageCitations` once every page is converted, never from the order pages were processed.
 
-Rendering is late. While a page is converted, each citation group becomes an empty placeholder
-element (with its final id, for anchor checks) and the reference list an empty ``<ol>``: so the
-Markdown serializer, the search indexer and the theme templates never handle the citations'
-HTML, which is several times the size of the prose around it (tooltips, reference lists).
+Rendering is late. While a page is converted, each citation group and the reference list become
+placeholders (HTML comments), so the Markdown serializer, the search indexer and the theme
+templates never handle the citations' HTML, which is several times the size of the prose around
+it (tooltips, reference lists); the ids it will have are in :meth:`PageCitations.anchors`, for
+anchor checks.
 :meth:`finish_page` puts the rendered HTML in place in the page's final HTML, as plain string
 substitution of placeholders only this engine writes.
 """
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import xml.etree.ElementTree as etree
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -25,16 +25,18 @@ from bibcite.numbering import Numbering, assign_numbers
 from bibcite.problems import Problem
 from bibcite.references import BibliographyKeys, ReferenceTable
 from bibcite.render import (
-    REFERENCE_LIST_PLACEHOLDER,
     CitingPage,
     cite_id,
+    ref_id,
     render_group,
     render_reference_list,
 )
 from bibcite.syntax import CitationGroup, RenderedCitations, locate
 
-# A group's placeholder as Python-Markdown serializes it (attributes sorted): an empty citation.
-_PLACEHOLDER = re.compile(r'<span class="citation" id="cite-(\d+)"></span>')
+# Placeholders are HTML comments: nothing for a search indexer or a browser, and cheap to
+# parse (an element per citation costs the search indexer more than all the rest of the plugin).
+_PLACEHOLDER = re.compile(r"<!--bibcite:citation:(\d+)-->")
+_LIST_PLACEHOLDER = "<!--bibcite:references-->"
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,10 @@ class PageCitations:
 
     def groups_citing(self, key: str) -> tuple[int, ...]:
         return self.citing.get(key, ())
+
+    def anchors(self) -> list[str]:
+        """The ids the page's final HTML gets: each citation's and each listed entry's."""
+        return [cite_id(g.index) for g in self.groups] + [ref_id(k) for k in self.keys]
 
 
 @dataclass
@@ -105,12 +111,8 @@ class CitationEngine:
         page = self._page or _PageState("<page>", "<page>", "")
         page.problems.extend(self._problems(page, groups))
         page.result = PageCitations.of(page.page_id, groups, self.keys)
-        elements = tuple(
-            etree.Element("span", {"class": "citation", "id": cite_id(g.index)}) for g in groups
-        )
-        references = None
-        if page.result.keys:
-            references = etree.Element("ol", {"class": "references", "data-search-exclude": ""})
+        elements = tuple(f"<!--bibcite:citation:{g.index}-->" for g in groups)
+        references = _LIST_PLACEHOLDER if page.result.keys else None
         return RenderedCitations(elements, references, self.references_title)
 
     def finish_page(self, page: PageCitations, html: str, table: ReferenceTable) -> str:
@@ -129,7 +131,7 @@ class CitationEngine:
         html = _PLACEHOLDER.sub(group, html)
         if numbers:
             listing = render_reference_list(list(numbers), numbers, refs, page.citing)
-            html = html.replace(REFERENCE_LIST_PLACEHOLDER, listing, 1)
+            html = html.replace(_LIST_PLACEHOLDER, listing, 1)
         return html
 
     def report_unrendered(self, raws: Sequence[str]) -> None:

@@ -21,7 +21,7 @@ from mkdocs.structure.pages import Page
 from bibcite.engine import PageCitations
 from bibcite.problems import Problem, Severity
 from bibcite.references import BibliographyKeys, ReferenceTable
-from bibcite.render import CitingPage, ref_id, render_bibliography, search_text
+from bibcite.render import CitingPage, render_bibliography, search_text
 
 if TYPE_CHECKING:
     from bibcite import subtypes as subtype_pages
@@ -159,10 +159,10 @@ def pages_in_order(
 
 
 def add_anchors(page: Page, citations: PageCitations) -> None:
-    """Tell MkDocs' anchor check about the entries of the page's reference list, which is only
+    """Tell MkDocs' anchor check about the ids of the citations and the reference list, only
     rendered into the final HTML (a link such as ``[see](#ref-key)`` is then not reported)."""
     if isinstance(page.present_anchor_ids, set):
-        page.present_anchor_ids.update(ref_id(key) for key in citations.keys)
+        page.present_anchor_ids.update(citations.anchors())
 
 
 class Bibliography:

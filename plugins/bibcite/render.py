@@ -130,10 +130,6 @@ def _backlinks(groups: Sequence[int]) -> str:
     return f'<span class="backlinks">{BACKLINK} {links}</span>'
 
 
-#: Where a page's reference list goes: what the Markdown stage leaves, replaced at the end.
-REFERENCE_LIST_PLACEHOLDER = '<ol class="references" data-search-exclude=""></ol>'
-
-
 def render_reference_list(
     keys: Sequence[str],
     numbers: Mapping[str, int],

@@ -92,10 +92,13 @@ class CitationHandler(Protocol):
 
 @dataclass(frozen=True)
 class RenderedCitations:
-    """What the handler returns: one element per group, and the reference list or None."""
+    """What the handler returns: for each group, and for the reference list (None: no list),
+    an element to put in its place, or a string of raw HTML (kept from the rest of Python-Markdown
+    in its stash, as raw HTML in the source is: a handler that renders late returns a comment
+    here, and replaces it in the final HTML)."""
 
-    groups: tuple[etree.Element, ...]
-    references: etree.Element | None
+    groups: tuple[etree.Element | str, ...]
+    references: etree.Element | str | None
     references_title: str = "References"
 
 
@@ -157,7 +160,7 @@ class _CitationTree(Treeprocessor):
     def __init__(self, md: Markdown, handler: CitationHandler) -> None:
         super().__init__(md)
         self.handler = handler
-        self.pending: list[tuple[etree.Element, etree.Element]] = []
+        self.pending: list[tuple[etree.Element, etree.Element]] = []  # filled after the TOC
 
     def run(self, root: etree.Element) -> None:
         placeholders: list[tuple[etree.Element, bool]] = []
@@ -171,17 +174,37 @@ class _CitationTree(Treeprocessor):
         report = getattr(self.handler, "report_unrendered", None)
         if report is not None:
             report(unrendered_citations(root, self.md.htmlStash.rawHtmlBlocks))
-        self.pending = [
-            (el, escape_ampersands(new))
-            for (el, _), new in zip(placeholders, rendered.groups, strict=True)
-        ]
-        for el, new in self.pending:
-            if new.get("id"):  # now, for MkDocs' anchor check (priority 5) to see backlink targets
-                el.set("id", new.get("id", ""))
+        self.pending = []
+        stashed: list[tuple[etree.Element, str]] = []
+        for (el, _), new in zip(placeholders, rendered.groups, strict=True):
+            if isinstance(new, str):
+                stashed.append((el, new))
+            else:
+                self.pending.append((el, escape_ampersands(new)))
+        if stashed:
+            self._put_raw(root, stashed)
         if rendered.references is not None:
             heading = etree.SubElement(root, "h2", {"id": "references"})
             heading.text = rendered.references_title
-            root.append(escape_ampersands(rendered.references))
+            if isinstance(rendered.references, str):
+                heading.tail = "\n" + self.md.htmlStash.store(rendered.references)
+            else:
+                root.append(escape_ampersands(rendered.references))
+
+    def _put_raw(self, root: etree.Element, raw: list[tuple[etree.Element, str]]) -> None:
+        """Replace each placeholder element by a stash placeholder for its raw HTML (text, so
+        safe for every later tree processor; the table of contents leaves stashed HTML out of
+        heading labels and ids)."""
+        parents = {child: parent for parent in root.iter() for child in parent}
+        for el, html in raw:
+            parent = parents[el]
+            text = self.md.htmlStash.store(html) + (el.tail or "")
+            i = list(parent).index(el)
+            if i == 0:
+                parent.text = (parent.text or "") + text
+            else:
+                parent[i - 1].tail = (parent[i - 1].tail or "") + text
+            parent.remove(el)
 
     def _collect(
         self, el: etree.Element, in_link: bool, out: list[tuple[etree.Element, bool]]
