@@ -12,10 +12,12 @@ import json
 import os
 import pickle
 import re
+import select
 import sys
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import quote, quote_plus
 
 from markdown.serializers import to_html_string
@@ -25,7 +27,7 @@ from bibcite import cache
 from bibcite.bibliography import BibEntry, read_entries, read_text
 from bibcite.formatting import FormattedReference, ReferenceFormatter
 from bibcite.problems import Problem, Severity
-from bibcite.references import Reference, ReferenceTable
+from bibcite.references import Reference, ReferenceTable, write_table
 from bibcite.style import decode_latex
 from bibcite.syntax import escape_ampersands
 from bibcite.versions import style_version
@@ -94,14 +96,67 @@ def compile_table(
 
 
 def main(argv: list[str]) -> None:
-    """Build a table with a formatter of its own and write the pickled :class:`Compiled` to
-    stdout; ``argv``: ``[json.dumps([path, shown, style, cache_dir])]``. The worker process
-    of ``bibcite.references`` runs this."""
+    """The worker process of ``bibcite.references``: builds a table while that process converts
+    pages, and streams it back. ``argv``: ``[json.dumps([path, shown, style, cache_dir])]``.
+
+    Messages on stdout, each a 4-byte length then a pickle: ``("parsed", [(key, index, line)],
+    problems, digest)`` once the file is parsed; ``("refs", [Reference, ...])`` as entries are
+    formatted; ``("done", formatting_problems, formatted_count, cache_error)``. Entries are
+    formatted in file order until a line of JSON on stdin gives the order the pages need them
+    in (the caller then reads them as it writes the pages); the rest follow in file order.
+    """
     path, shown, style, cache_dir = json.loads(argv[0])
-    compiled = compile_table(path, shown, make_formatter(style, cache_dir))
-    sys.stdout.buffer.write(pickle.dumps(compiled, protocol=pickle.HIGHEST_PROTOCOL))
-    sys.stdout.flush()
+    out = sys.stdout.buffer
+    formatter = make_formatter(style, cache_dir)
+    text, digest, problems = read_text(path, shown)
+    entries: dict[str, BibEntry] = {}
+    readable = text is not None
+    if text is not None:
+        for chunk in read_entries(text, shown, problems, CHUNK_ENTRIES):
+            for entry in chunk:
+                entry.__dict__.pop("entry", None)  # pybtex's objects: made again one at a time
+                entries[entry.key] = entry
+        del text
+    parsed = [(e.key, e.index, e.line) for e in entries.values()]
+    _send(out, ("parsed", parsed, problems, digest))
+    if not readable or any(p.severity is Severity.ERROR for p in problems):
+        entries = {}
+    todo, order_read, batch = list(entries), False, []
+    done: dict[str, Reference] = {}
+    position = 0
+    while position < len(todo):
+        if not order_read and select.select([sys.stdin], [], [], 0)[0]:
+            order_read = True
+            wanted = [k for k in json.loads(sys.stdin.readline() or "[]") if k in entries]
+            todo = [k for k in dict.fromkeys([*wanted, *todo]) if k not in done]
+            position = 0
+            continue
+        entry = entries[todo[position]]
+        position += 1
+        ref = formatter.format(entry, shown)
+        done[entry.key] = Reference(entry.key, entry.index, entry.line, ref.text,
+                                    reference_item(entry, ref))  # fmt: skip
+        batch.append(done[entry.key])
+        entry.__dict__.pop("entry", None)
+        if len(batch) >= 32:
+            _send(out, ("refs", batch))
+            batch = []
+    _send(out, ("refs", batch))
+    formatting = formatter.take_problems()
+    error = formatter.save()
+    if entries and cache_dir:  # the table, for the next build (written here, off the build)
+        refs = tuple(sorted(done.values(), key=lambda r: r.index))
+        table = ReferenceTable.of(shown, digest, refs, tuple(formatting))
+        write_table(Path(cache_dir), table, problems, style)
+    _send(out, ("done", formatting, formatter.formatted_count, error))
+    out.flush()
     os._exit(0)  # no interpreter teardown: the parent is waiting, and nothing is left to do
+
+
+def _send(out: BinaryIO, message: tuple[object, ...]) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(len(data).to_bytes(4, "big") + data)
+    out.flush()
 
 
 # -- an entry's list item ---------------------------------------------------------------------

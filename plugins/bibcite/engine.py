@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from bibcite.numbering import Numbering, assign_numbers
 from bibcite.problems import Problem
-from bibcite.references import BibliographyKeys, ReferenceTable
+from bibcite.references import BibliographyKeys, Reference
 from bibcite.render import (
     CitingPage,
     cite_id,
@@ -39,7 +39,7 @@ _PLACEHOLDER = re.compile(r"<!--bibcite:citation:(\d+)-->")
 _LIST_PLACEHOLDER = "<!--bibcite:references-->"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PageCitations:
     """What one page cites.
 
@@ -115,13 +115,19 @@ class CitationEngine:
         references = _LIST_PLACEHOLDER if page.result.keys else None
         return RenderedCitations(elements, references, self.references_title)
 
-    def finish_page(self, page: PageCitations, html: str, table: ReferenceTable) -> str:
+    def finish_page(
+        self,
+        page: PageCitations,
+        html: str,
+        refs: Mapping[str, Reference],
+        index: Mapping[str, int],
+    ) -> str:
         """The page's final HTML: each placeholder replaced by its rendered citation group, the
-        empty reference list by the list (see the module's docstring)."""
+        empty reference list by the list (see the module's docstring). ``refs``: the formatted
+        entries (at least the page's); ``index``: every entry's position in the file."""
         if not page.groups:
             return html
-        refs = table.by_key
-        numbers = assign_numbers(page.keys, table.index, self.numbering)
+        numbers = assign_numbers(page.keys, index, self.numbering)
         rendered = [render_group(g, numbers, refs) for g in page.groups]
 
         def group(m: re.Match[str]) -> str:
@@ -201,10 +207,15 @@ class CitationEngine:
     # -- the whole site ------------------------------------------------------------------
 
 
-def uncited(table: ReferenceTable, pages: Iterable[PageCitations]) -> list[str]:
+def uncited(keys: BibliographyKeys, pages: Iterable[PageCitations]) -> list[str]:
     """The keys of the entries no page cites, in file order."""
     cited = {key for p in pages for key in p.keys}
-    return [r.key for r in table if r.key not in cited]
+    return [key for key in keys.keys if key not in cited]
+
+
+def citation_order(pages: Iterable[PageCitations]) -> list[str]:
+    """Every cited key once, in the order the pages (in the order given) first cite them."""
+    return list(dict.fromkeys(key for p in pages for key in p.keys))
 
 
 def _locate_unrendered(source: str, raw: str, occurrence: int) -> tuple[int, int]:

@@ -7,7 +7,7 @@ core never imports MkDocs.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -168,23 +168,30 @@ def add_anchors(page: Page, citations: PageCitations) -> None:
 class Bibliography:
     """The generated page listing every entry. While the search index is built it holds the
     references' plain text only; its final HTML gets the full list (see ``bibcite.render``).
+    The table is asked for only when the page is written (the last page, usually): a worker
+    process may still be formatting entries until then.
     """
 
     def __init__(
-        self, file: File | None, table: ReferenceTable, cited_on: Mapping[str, list[CitingPage]]
+        self,
+        file: File | None,
+        table: Callable[[], ReferenceTable],
+        cited_on: Mapping[str, list[CitingPage]],
     ) -> None:
         self.file, self.table, self.cited_on = file, table, cited_on
         self._search_text = ""
-        if file is not None and file.page is not None:
-            self._search_text = search_text(table.references)
-            content = file.page.content or ""
-            file.page.content = content.replace(BIBLIOGRAPHY_MARKER, self._search_text, 1)
+
+    def insert_search_text(self, page: Page) -> None:
+        """Before the search index sees the page."""
+        if page.file is self.file and BIBLIOGRAPHY_MARKER in (page.content or ""):
+            self._search_text = search_text(self.table().references)
+            page.content = (page.content or "").replace(BIBLIOGRAPHY_MARKER, self._search_text, 1)
 
     def finish(self, file: File, output: str) -> str:
         """The page's final HTML (other pages' HTML unchanged)."""
         if file is not self.file or not self._search_text:
             return output
-        listing = render_bibliography(self.table.references, self.cited_on)
+        listing = render_bibliography(self.table().references, self.cited_on)
         return output.replace(self._search_text, listing, 1)
 
 
@@ -196,11 +203,11 @@ def shown(path: Path, root: Path) -> str:
         return str(path)
 
 
-def uncited_problems(bibliography: ReferenceTable, uncited: list[str]) -> list[Problem]:
+def uncited_problems(bibliography: BibliographyKeys, uncited: list[str]) -> list[Problem]:
     """One warning listing every entry no page cites."""
     if not uncited:
         return []
-    first = bibliography[uncited[0]].line
+    first = bibliography.line(uncited[0])
     noun = "entry is" if len(uncited) == 1 else "entries are"
     return [
         Problem(bibliography.path, first, 1,

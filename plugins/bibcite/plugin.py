@@ -10,13 +10,14 @@ from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from mkdocs.utils.templates import TemplateContext
 
 from bibcite import mkdocs_site as site
-from bibcite.engine import CitationEngine, PageCitations, cited_on, uncited
+from bibcite.engine import CitationEngine, PageCitations, citation_order, cited_on, uncited
 from bibcite.numbering import Numbering
 from bibcite.problems import Problem, Severity
 from bibcite.references import ReferenceTableCache
@@ -91,27 +92,36 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
         return html
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
-        table, problems = self.tables.table()  # waits for a background parse, if any
-        report(problems)
-        assert table is not None  # an unusable bibliography is an ERROR, reported above
-        self.table = table
+        keys, problems = self.tables.start_output(citation_order(self.pages.values()))
+        report(problems)  # of the .bib file, if parsed in the background
+        assert keys is not None  # an unusable bibliography is an ERROR, reported above
         refs_file = files.get_file_from_path(self.config.references_page)
         pages = site.pages_in_order(self.nav, files, self.pages, refs_file)
-        self.bibliography = site.Bibliography(refs_file, table, cited_on(pages))
-        report(site.uncited_problems(table, uncited(table, self.pages.values())))
-        report(list(table.problems))
+        self.bibliography = site.Bibliography(refs_file, self.tables.table, cited_on(pages))
+        report(site.uncited_problems(keys, uncited(keys, self.pages.values())))
+        return env
+
+    @event_priority(50)  # before the search plugin indexes the bibliography page
+    def on_page_context(
+        self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext:
+        self.bibliography.insert_search_text(page)
+        return context
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        result = self.pages.get(page.file.src_uri)
+        if result is not None:
+            refs, index = self.tables.references(result.keys)
+            output = self.engine.finish_page(result, output, refs, index)
+        return self.bibliography.finish(page.file, output)
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        report(list(self.tables.table().problems))  # formatting (LaTeX...): known at the end
         if self.tables.worker_error:
             log.info(f"bibcite: the worker process failed ({self.tables.worker_error}); "
                      "the bibliography was read in this process instead")  # fmt: skip
         if self.tables.save_error:
             log.info(f"bibcite: the formatted-entry cache was not saved: {self.tables.save_error}")
-        return env
-
-    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
-        result = self.pages.get(page.file.src_uri)
-        if result is not None:
-            output = self.engine.finish_page(result, output, self.table)
-        return self.bibliography.finish(page.file, output)
 
 
 def report(problems: list[Problem]) -> None:

@@ -27,7 +27,9 @@ import pickle
 import re
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -93,7 +95,8 @@ class ReferenceTable:
         return key in self.by_key
 
     def keys(self) -> BibliographyKeys:
-        return BibliographyKeys(self.path, tuple(r.key for r in self.references))
+        refs = self.references
+        return BibliographyKeys(self.path, tuple(r.key for r in refs), tuple(r.line for r in refs))
 
     @functools.cached_property
     def index(self) -> Mapping[str, int]:
@@ -120,6 +123,11 @@ class BibliographyKeys:
 
     path: str
     keys: tuple[str, ...]
+    lines: tuple[int, ...] = ()  # each key's line, when known
+
+    def line(self, key: str) -> int:
+        """The line of ``key``'s entry, 0 if not known."""
+        return self.lines[self.keys.index(key)] if self.lines else 0
 
     def __contains__(self, key: object) -> bool:
         return key in self._set
@@ -136,11 +144,14 @@ BACKGROUND_BYTES = 256 * 1024
 
 class ReferenceTableCache:
     """Loads the reference table of a .bib file: from memory while the file and the style are
-    unchanged (``mkdocs serve`` rebuilds), else from the on-disk cache, else built, in this
-    process or, for a large file, in a worker process while the pages are converted.
+    unchanged (``mkdocs serve`` rebuilds), else from the on-disk cache, else built: in this
+    process, or, for a large file, in a worker process while this one converts the pages.
 
-    :meth:`load` gives the keys (at once) and :meth:`table` the table (waiting for the worker if
-    there is one). parses: how many times a .bib file was parsed (for tests and benchmarks).
+    In the order a build needs them: :meth:`load` gives the keys at once; :meth:`start_output`
+    (once the pages are converted) the file's entries and problems; :meth:`references` the
+    entries a page cites, as soon as they are formatted; :meth:`table` the whole table.
+
+    parses: how many times a .bib file was parsed (for tests and benchmarks).
     formatter: the formatter of tables built in this process, kept so that a rebuild after a
     .bib edit formats only the entries that changed (``formatter.formatted_count``).
     formatted: entries formatted by the last build of a table, in whichever process.
@@ -152,7 +163,7 @@ class ReferenceTableCache:
     def __init__(self) -> None:
         self._key: tuple[str, int, int, str, str | None] | None = None
         self._value: tuple[ReferenceTable | None, list[Problem]] | None = None
-        self._pending: _Worker | None = None
+        self._stream: _Stream | None = None
         self._path: str | os.PathLike[str] = ""
         self._shown, self._style = "", ""
         self._cache: str | None = None
@@ -160,7 +171,7 @@ class ReferenceTableCache:
         self.formatted = 0
         self.formatter: ReferenceFormatter | None = None
         self.save_error: str | None = None
-        self.worker_error = ""  # why the last worker process failed ("": it did not)
+        self.worker_error = ""
 
     def load(
         self,
@@ -171,10 +182,11 @@ class ReferenceTableCache:
         background: str = "auto",
     ) -> tuple[BibliographyKeys | None, list[Problem]]:
         """The keys of the file (None if it cannot be used) and the problems known now: those
-        of the file itself, unless it is being parsed in the background (then :meth:`table`
+        of the file itself, unless it is parsed in the background (then :meth:`start_output`
         gives them). ``background``: ``auto`` (for files of :data:`BACKGROUND_BYTES` or
         more), ``always`` or ``never``."""
-        self._pending = None
+        self._stream = None
+        self.worker_error = ""
         cache = os.fspath(cache_dir) if cache_dir else None
         self._path, self._shown, self._style, self._cache = path, shown, style, cache
         try:
@@ -186,73 +198,104 @@ class ReferenceTableCache:
             self._key, self._value = key, None
             if cache:
                 self._value = _read_table(Path(cache), Path(path), shown, style)
-        if self._value is not None:
-            table, problems = self._value
-            return (table.keys() if table is not None else None), problems
-        size = key[2] if key else 0
-        if background == "always" or (background == "auto" and size >= BACKGROUND_BYTES):
-            keys = self._start_worker(path, shown, style, cache)
-            if keys is not None:
-                return keys, []
-        self._value = self._build(path, shown, style, cache)
+        if self._value is None:
+            size = key[2] if key else 0
+            if background == "always" or (background == "auto" and size >= BACKGROUND_BYTES):
+                keys = self._start_worker()
+                if keys is not None:
+                    return keys, []
+            self.parses += 1
+            self._value = self._finish(self._compile())
         table, problems = self._value
         return (table.keys() if table is not None else None), problems
 
-    def table(self) -> tuple[ReferenceTable | None, list[Problem]]:
-        """The table, and the problems not given by :meth:`load` (the file's own, when it was
-        parsed in the background)."""
-        if self._pending is not None:
-            (compiled, self.worker_error), self._pending = self._pending.result(), None
-            if compiled is None:  # the worker failed: build the table here instead
-                compiled = self._compile(self._path, self._shown, self._style, self._cache)
-            self._value = self._finish(compiled)
-            return self._value
-        assert self._value is not None, "load() first"
-        return self._value[0], []
+    def start_output(self, order: Sequence[str]) -> tuple[BibliographyKeys | None, list[Problem]]:
+        """Pages are converted and about to be written, needing their entries in ``order``.
+        Returns the keys as parsed, and the file's problems if :meth:`load` did not."""
+        stream = self._stream
+        if stream is not None:
+            parsed = stream.parsed()
+            if parsed is not None:
+                stream.send_order(order)
+                entries, problems, _ = parsed
+                keys = BibliographyKeys(self._shown, tuple(k for k, _, _ in entries),
+                                        tuple(line for _, _, line in entries))  # fmt: skip
+                if any(p.severity is Severity.ERROR for p in problems):
+                    self._stream = None
+                return keys, problems
+            self._fall_back(stream)
+            table, problems = self._value or (None, [])
+            return (table.keys() if table is not None else None), problems
+        table, _ = self._value or (None, [])
+        return (table.keys() if table is not None else None), []
 
-    def _start_worker(
-        self, path: str | os.PathLike[str], shown: str, style: str, cache: str | None
-    ) -> BibliographyKeys | None:
+    def references(self, keys: Iterable[str]) -> tuple[Mapping[str, Reference], Mapping[str, int]]:
+        """The formatted entries (at least those of ``keys``) and every entry's number."""
+        stream = self._stream
+        if stream is not None:
+            if stream.ensure(keys):
+                return stream.refs, stream.index
+            self._fall_back(stream)
+        table = self.table()
+        return table.by_key, table.index
+
+    def table(self) -> ReferenceTable:
+        """The whole table, its formatting problems included."""
+        stream = self._stream
+        if stream is not None:
+            done = stream.finish()
+            if done is not None:
+                self._stream = None
+                self._value = done
+                self.formatted, self.save_error = stream.formatted, stream.cache_error
+            else:
+                self._fall_back(stream)
+        assert self._value is not None and self._value[0] is not None, "load() first"
+        return self._value[0]
+
+    def _fall_back(self, stream: _Stream) -> None:
+        """The worker failed: build the table in this process (its problems already given
+        by :meth:`start_output` are not given again)."""
+        self._stream = None
+        self.worker_error = stream.error or "no result"
+        table, problems = self._finish(self._compile())
+        self._value = table, ([] if stream.reported else problems)
+
+    def _start_worker(self) -> BibliographyKeys | None:
         from bibcite.bibliography import read_text, scan_keys  # pybtex: imported only now
 
-        text, _, _ = read_text(path, shown)
+        text, _, _ = read_text(self._path, self._shown)
         if text is None:
             return None  # the problem is the file itself: report it at once, in this process
-        keys = BibliographyKeys(shown, tuple(scan_keys(text)))
+        keys = BibliographyKeys(self._shown, tuple(scan_keys(text)))
         del text
-
         self.parses += 1
-        self._pending = _Worker(path, shown, style, cache)
+        self._stream = _Stream(self._path, self._shown, self._style, self._cache)
         return keys
 
-    def _build(
-        self, path: str | os.PathLike[str], shown: str, style: str, cache: str | None
-    ) -> tuple[ReferenceTable | None, list[Problem]]:
-        self.parses += 1
-        return self._finish(self._compile(path, shown, style, cache))
-
-    def _compile(
-        self, path: str | os.PathLike[str], shown: str, style: str, cache: str | None
-    ) -> Compiled:
+    def _compile(self) -> Compiled:
         from bibcite import compiler  # pybtex: only when no cached table fits
 
-        if self.formatter is None or self.formatter.style != style:
-            self.formatter = compiler.make_formatter(style, cache)
-        return compiler.compile_table(path, shown, self.formatter)
+        if self.formatter is None or self.formatter.style != self._style:
+            self.formatter = compiler.make_formatter(self._style, self._cache)
+        return compiler.compile_table(self._path, self._shown, self.formatter)
 
     def _finish(self, compiled: Compiled) -> tuple[ReferenceTable | None, list[Problem]]:
         self.formatted, self.save_error = compiled.formatted, compiled.cache_error
         table = compiled.table(self._shown)
         problems = list(compiled.problems)
         if table is not None and self._cache:
-            _write_table(Path(self._cache), table, problems, self._style)
+            write_table(Path(self._cache), table, problems, self._style)
         return table, problems
 
 
-class _Worker:
-    """``python -m bibcite.compiler`` in a process of its own, building a table while this one
-    converts pages (a plain child process: a fork could inherit the threads of ``mkdocs
-    serve``, and multiprocessing's spawn re-imports the main script)."""
+class _Stream:
+    """The worker process (``bibcite.compiler.main``) and what it has sent so far.
+
+    A plain child process, not multiprocessing: a fork could inherit the threads of ``mkdocs
+    serve``, and a spawn re-imports the main script. Any failure (exit, garbled message) sets
+    ``error`` and makes the methods return None/False: the caller then builds the table itself.
+    """
 
     def __init__(
         self, path: str | os.PathLike[str], shown: str, style: str, cache: str | None
@@ -261,27 +304,90 @@ class _Worker:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p
         )}  # fmt: skip
-        args = json.dumps([os.fspath(path), shown, style, cache])
+        self.shown = shown
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (read on failure, closed at the end)
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "import sys, bibcite.compiler as c; c.main(sys.argv[1:])", args],
+            [sys.executable, "-c", "import sys, bibcite.compiler as c; c.main(sys.argv[1:])",
+             json.dumps([os.fspath(path), shown, style, cache])],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self.stderr,
             env=env,
-        )
+        )  # fmt: skip
+        self.refs: dict[str, Reference] = {}
+        self.index: dict[str, int] = {}
+        self.error = ""
+        self.reported = False  # the file's problems were given to the caller
+        self.formatted = 0
+        self.cache_error: str | None = None
+        self._parsed: tuple[list[tuple[str, int, int]], list[Problem], str] | None = None
+        self._done: tuple[ReferenceTable | None, list[Problem]] | None = None
 
-    def result(self) -> tuple[Compiled | None, str]:
-        """The worker's table, or None and why not (then the caller builds it itself)."""
-        out, err = self.process.communicate()
-        if self.process.returncode != 0:
-            last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
-            return None, f"exit code {self.process.returncode}: {last[0]}"
-        from bibcite.compiler import Compiled
+    def parsed(self) -> tuple[list[tuple[str, int, int]], list[Problem], str] | None:
+        while self._parsed is None and self._read():
+            pass
+        if self._parsed is not None:
+            self.reported = True
+        return self._parsed
 
+    def send_order(self, keys: Sequence[str]) -> None:
+        """Tell the worker which entries to format first (written by a thread: the worker may
+        be busy writing to us, and pipes are small)."""
+        line = (json.dumps(list(keys)) + "\n").encode()
+
+        def write() -> None:
+            with contextlib.suppress(OSError):  # the worker may already be done
+                assert self.process.stdin is not None
+                self.process.stdin.write(line)
+                self.process.stdin.close()
+
+        threading.Thread(target=write, daemon=True).start()
+
+    def ensure(self, keys: Iterable[str]) -> bool:
+        missing = [k for k in keys if k in self.index and k not in self.refs]
+        while missing and self._done is None:
+            if not self._read():
+                return False
+            missing = [k for k in missing if k not in self.refs]
+        return self._parsed is not None
+
+    def finish(self) -> tuple[ReferenceTable | None, list[Problem]] | None:
+        while self._done is None and self._read():
+            pass
+        return self._done
+
+    def _read(self) -> bool:
+        """Read one message; False (and ``error``) if there is none to read."""
+        assert self.process.stdout is not None
         try:
-            compiled = pickle.loads(out)  # our own child's output
-        except Exception as exc:
-            return None, f"unreadable result ({type(exc).__name__})"
-        return (compiled, "") if isinstance(compiled, Compiled) else (None, "unexpected result")
+            head = self.process.stdout.read(4)
+            message = pickle.loads(self.process.stdout.read(int.from_bytes(head, "big")))
+            kind = message[0]
+            if kind == "parsed":
+                entries, problems, digest = message[1:]
+                self._parsed = entries, problems, digest
+                self.index = {key: index for key, index, _ in entries}
+            elif kind == "refs":
+                self.refs.update((r.key, r) for r in message[1])
+            elif kind == "done":
+                formatting, _, _ = message[1:]
+                entries, problems, digest = self._parsed or ([], [], "")
+                refs = tuple(sorted(self.refs.values(), key=lambda r: r.index))
+                self._done = ReferenceTable.of(self.shown, digest, refs, tuple(formatting)), []
+                self.formatted, self.cache_error = message[2], message[3]
+                self._close()
+            return True
+        except Exception as exc:  # EOF, a crash, anything unexpected: build it ourselves
+            self.process.kill()
+            self.stderr.seek(0)
+            last = self.stderr.read().decode("utf-8", "replace").strip().splitlines()[-1:]
+            self.error = f"{type(exc).__name__}; {last[0] if last else 'no message'}"
+            self._close()
+            return False
+
+    def _close(self) -> None:
+        self.process.wait()
+        self.stderr.close()
 
 
 # -- on disk --------------------------------------------------------------------------------
@@ -322,7 +428,7 @@ def _row(p: Problem) -> list[Any]:
     return [p.path, p.line, p.col, p.message, p.hint, p.severity.value]
 
 
-def _write_table(
+def write_table(
     cache_dir: Path, table: ReferenceTable, problems: list[Problem], style: str
 ) -> None:
     data = {

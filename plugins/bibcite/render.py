@@ -6,6 +6,7 @@ escaped here (etree escapes attributes and text; HTML strings go through ``html.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ def _attr(s: str) -> str:
     return _text(s).replace('"', "&quot;")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # an entry is cited on many pages: escaped once
 def _title(text: str) -> str:
     return _attr(tooltip_text(text))
 
@@ -147,7 +149,7 @@ def render_reference_list(
     return f'<ol class="references" data-search-exclude="">\n{"".join(items)}</ol>'
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CitingPage:
     """A page that cites an entry, seen from the bibliography page.
 

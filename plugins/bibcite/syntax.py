@@ -13,6 +13,7 @@ is parsed, a tree processor hands every group, in document order, to a :class:`C
 from __future__ import annotations
 
 import re
+import sys
 import xml.etree.ElementTree as etree
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,7 +44,7 @@ INLINE_PRIORITY = 85
 FILL_PRIORITY = 4  # after toc (5)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CitationItem:
     """One cited key. ``locator`` is the text after the comma (``p. 3``), or ``""``."""
 
@@ -51,7 +52,7 @@ class CitationItem:
     locator: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CitationGroup:
     """One bracketed citation as written, e.g. ``[@a; @b, p. 3]``.
 
@@ -80,7 +81,8 @@ def parse_citation(raw: str) -> tuple[tuple[CitationItem, ...], str]:
         m = _ITEM.fullmatch(part)
         if m is None:
             return (), f"malformed citation '{shown}' (at '{' '.join(part.split())}')"
-        items.append(CitationItem(m["key"], (m["locator"] or "").strip()))
+        # Interned: a key is cited on many pages, and every citation is kept until the end.
+        items.append(CitationItem(sys.intern(m["key"]), (m["locator"] or "").strip()))
     return tuple(items), ""
 
 
@@ -114,6 +116,10 @@ def unrendered_citations(root: etree.Element, raw_html: Sequence[object] = ()) -
     Runs after inline processing and before ``unescape``, so an escaped ``\\[@`` is still a
     placeholder here and never taken for a citation."""
     found: list[str] = []
+    if not any(isinstance(b, str) and "[@" in b for b in raw_html) and not any(
+        "[@" in (el.get("alt") or "") for el in root.iter()
+    ):
+        return found  # the common case, without walking the tree in Python
 
     def walk(el: etree.Element) -> None:
         for child in el:
@@ -163,8 +169,7 @@ class _CitationTree(Treeprocessor):
         self.pending: list[tuple[etree.Element, etree.Element]] = []  # filled after the TOC
 
     def run(self, root: etree.Element) -> None:
-        placeholders: list[tuple[etree.Element, bool]] = []
-        self._collect(root, False, placeholders)
+        placeholders = self._collect(root)
         groups = []
         for index, (el, in_link) in enumerate(placeholders, start=1):
             raw = el.attrib.pop(_ATTR)
@@ -206,14 +211,12 @@ class _CitationTree(Treeprocessor):
                 parent[i - 1].tail = (parent[i - 1].tail or "") + text
             parent.remove(el)
 
-    def _collect(
-        self, el: etree.Element, in_link: bool, out: list[tuple[etree.Element, bool]]
-    ) -> None:
-        # Document order, and whether we are inside an <a> (a citation there must not link).
-        for child in el:
-            if child.get(_ATTR) is not None:
-                out.append((child, in_link))
-            self._collect(child, in_link or child.tag == "a", out)
+    @staticmethod
+    def _collect(root: etree.Element) -> list[tuple[etree.Element, bool]]:
+        """The placeholders in document order, each with whether it is inside an ``<a>`` (a
+        citation there must not link)."""
+        in_links = {id(el) for a in root.iter("a") for el in a.iter("span")}
+        return [(el, id(el) in in_links) for el in root.iter("span") if el.get(_ATTR) is not None]
 
 
 def escape_ampersands(el: etree.Element) -> etree.Element:
