@@ -176,3 +176,66 @@ def test_page_numbering_numbers_by_first_citation(tmp_path: Path) -> None:
     assert_golden(
         "sites/basic-page-numbering/other.html", normalise_html(result.article("other/index.html"))
     )
+
+
+# -- the bibliography read in a worker process ----------------------------------------------
+
+WARNINGS = {  # one of each kind a build reports: the .bib's own, a page's, uncited, formatting
+    "refs.bib": "\n@article{odd2002,\n  author = {Odd, A.},\n  title = {A \\weird{thing}},\n"
+    "  journal = {J},\n  year = {2002},\n}\n@article{bare2003,\n  author = {Bare, B.},\n"
+    "  year = {2003},\n}\n",
+    "docs/other.md": "\nOdd [@odd2002] and a typo [@gama2002second].\n",
+}
+
+
+def _built(tmp_path: Path, name: str, background: str) -> tuple[list[str], dict[str, bytes]]:
+    project = copy_site("basic", tmp_path / name)
+    edit_project(
+        project,
+        append=WARNINGS,
+        replace=[
+            (
+                "mkdocs.yml",
+                "numbering: global",
+                f"numbering: global\n      background: {background}",
+            )
+        ],
+    )
+    result = build(project)
+    assert result.returncode == 1 and "Traceback" not in result.output, result.output
+    assert "worker process failed" not in result.output
+    warnings = sorted(line for line in result.output.splitlines() if line.startswith("WARNING"))
+    pages = {str(p.relative_to(result.site)): p.read_bytes() for p in result.site.rglob("*.html")}
+    return warnings, pages
+
+
+def test_a_worker_process_reports_the_same_problems_and_renders_the_same_pages(
+    tmp_path: Path,
+) -> None:
+    """``background: always`` (the .bib parsed and formatted in a worker process while pages
+    are converted) against ``never`` (all in the build's process), strict builds that fail on
+    the same warnings and write the same bytes."""
+    here_warnings, here_pages = _built(tmp_path, "here", "never")
+    worker_warnings, worker_pages = _built(tmp_path, "worker", "always")
+    assert len(here_warnings) == 5, here_warnings  # 2 missing fields, unknown key, LaTeX, uncited
+    assert worker_warnings == here_warnings
+    assert worker_pages.keys() == here_pages.keys() and len(here_pages) >= 4
+    for name, content in here_pages.items():
+        assert worker_pages[name] == content, name
+
+
+def test_links_to_citations_and_entries_pass_the_anchor_check(tmp_path: Path) -> None:
+    """Citations and reference lists are rendered into the final HTML only; their ids are
+    given to MkDocs' anchor check, which still reports an id that does not exist."""
+    project = copy_site("basic", tmp_path)
+    edit_project(
+        project,
+        append={
+            "mkdocs.yml": "validation:\n  anchors: warn\n",
+            "docs/other.md": "\nSee [the entry](#ref-alpha2001first), [the citation](#cite-2) "
+            "and [nothing](#ref-nothere).\n",
+        },
+    )
+    result = build(project)
+    anchors = [line for line in result.output.splitlines() if "anchor" in line]
+    assert len(anchors) == 1 and "'#ref-nothere'" in anchors[0], result.output

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from bibcite import cache
 from bibcite.bibliography import BibEntry, parse_bibliography
-from bibcite.formatting import ReferenceFormatter, style_version
+from bibcite.formatting import ReferenceFormatter
+from bibcite.versions import style_version
 
 BIB = """
 @article{good2001,

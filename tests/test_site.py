@@ -117,6 +117,24 @@ def test_search_index_has_every_page(real_site: Build) -> None:
         assert page in locations
 
 
+def test_citations_are_rendered_after_search_indexing(real_site: Build) -> None:
+    """The plugin renders late (placeholders through Markdown, the search indexer and the theme,
+    the HTML put in place last): none is left over, the search index holds no citation markup
+    and no per-page reference list, and the References page is searchable by its text."""
+    bibliography, _ = load_bibliography(REPO / "bibliography.bib")
+    assert bibliography is not None
+    for page in real_site.site.rglob("*.html"):
+        assert "bibcite:" not in page.read_text(encoding="utf-8"), page
+    index = json.loads(real_site.page("search/search_index.json"))
+    texts = {doc["location"]: doc["text"] for doc in index["docs"]}
+    for location, text in texts.items():
+        assert "citation-ref" not in text and "PubMed" not in text, location
+    references = " ".join(t for loc, t in texts.items() if loc.startswith("references/"))
+    reiter = bibliography["reiter2011diagnostic"]
+    assert "Reiter N, El-Shabrawi L, Leinweber B, Berghold A, Aberer E." in references, reiter
+    assert "Calcinosis cutis: part I. Diagnostic pathway." in references
+
+
 def test_serve_rebuild_reuses_the_parsed_bibliography(tmp_path: Path) -> None:
     """Two builds in one process, as `mkdocs serve` does after an edit: the plugin instance is
     kept, the unchanged .bib is not parsed again and no entry is formatted again."""

@@ -1,0 +1,237 @@
+"""The reference table: built once, cached on disk and in memory, the same however it is built.
+
+Covers the stage that turns a .bib file into what pages show (``bibcite.references`` and
+``bibcite.compiler``): the on-disk table (a warm build neither parses nor formats), its
+invalidation, the per-entry cache behind it, the worker process, and the parse in pieces.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from bibcite import references
+from bibcite.bibliography import parse_bibliography, scan_keys
+from bibcite.problems import Severity
+from bibcite.references import ReferenceTableCache
+
+from support import FIXTURES, REPO
+
+WITH_PROBLEM = "\n@article{notitle2001,\n  author = {von Nobody, Jr, A. B.},\n  year = {2001},\n}\n"
+WITH_LATEX = "\n@article{odd2002,\n  author = {Odd, A.},\n  title = {A \\weird{thing}},\n  journal = {J},\n  year = {2002},\n}\n"  # noqa: E501
+
+
+def project(tmp_path: Path, extra: str = "") -> Path:
+    bib = tmp_path / "bibliography.bib"
+    shutil.copy(REPO / "bibliography.bib", bib)
+    if extra:
+        with bib.open("a", encoding="utf-8") as f:
+            f.write(extra)
+    return bib
+
+
+def load(bib: Path, cache: Path | None, background: str = "never") -> ReferenceTableCache:
+    tables = ReferenceTableCache()
+    keys, problems = tables.load(bib, "bibliography.bib", "medscape", cache, background)
+    assert keys is not None, problems
+    tables.start_output(list(keys.keys))
+    tables.table()
+    return tables
+
+
+def test_a_warm_load_neither_parses_nor_formats_and_gives_the_same_table(tmp_path: Path) -> None:
+    bib = project(tmp_path, WITH_PROBLEM + WITH_LATEX)
+    cold = ReferenceTableCache()
+    keys, cold_problems = cold.load(bib, "bibliography.bib", "medscape", tmp_path / "cache")
+    cold_table = cold.table()
+    assert cold.parses == 1 and cold.formatted == len(cold_table) == 37
+
+    warm = ReferenceTableCache()  # a new process: nothing in memory
+    warm_keys, warm_problems = warm.load(bib, "bibliography.bib", "medscape", tmp_path / "cache")
+    assert warm.parses == 0 and warm.formatter is None  # pybtex was not even needed
+    assert warm_keys == keys and warm_problems == cold_problems
+    assert warm.table() == cold_table  # every entry's text and item HTML, and the problems
+    # warnings survive a warm build: the file's own and those of formatting
+    assert {p.message for p in warm_problems} == {
+        "entry 'notitle2001' has no 'title' field",
+        "entry 'notitle2001' has no 'journal' field",
+    }
+    assert [p.message for p in warm.table().problems] == [
+        "entry 'odd2002', field 'title': cannot convert LaTeX: unknown LaTeX command '\\weird'"
+    ]
+
+
+def test_an_edited_entry_is_the_only_one_formatted_again(tmp_path: Path) -> None:
+    bib = project(tmp_path)
+    load(bib, tmp_path / "cache")
+    text = bib.read_text(encoding="utf-8")
+    bib.write_text(text.replace("Diagnostic pathway", "Diagnostic pathways", 1), encoding="utf-8")
+    again = load(bib, tmp_path / "cache")
+    assert again.parses == 1  # the file changed: parsed again ...
+    assert again.formatted == 1  # ... but only the edited entry is formatted
+    assert "Diagnostic pathways" in again.table()["reiter2011diagnostic"].text
+
+
+def test_a_new_style_version_formats_every_entry_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bib = project(tmp_path)
+    load(bib, tmp_path / "cache")
+    monkeypatch.setattr(references, "style_version", lambda style: "999")
+    monkeypatch.setattr("bibcite.compiler.style_version", lambda style: "999")
+    again = load(bib, tmp_path / "cache")
+    assert again.parses == 1 and again.formatted == 35
+
+
+def test_a_corrupt_table_file_means_a_fresh_build(tmp_path: Path) -> None:
+    bib = project(tmp_path)
+    first = load(bib, tmp_path / "cache").table()
+    (table_file,) = (tmp_path / "cache").glob("references--*.json")
+    table_file.write_text("{not json", encoding="utf-8")
+    again = load(bib, tmp_path / "cache")
+    assert again.parses == 1 and again.table() == first
+
+
+def test_only_the_latest_table_is_kept(tmp_path: Path) -> None:
+    bib = project(tmp_path)
+    load(bib, tmp_path / "cache")
+    bib.write_text(bib.read_text(encoding="utf-8") + "\n% edited\n", encoding="utf-8")
+    load(bib, tmp_path / "cache")
+    assert len(list((tmp_path / "cache").glob("references--*.json"))) == 1
+
+
+def test_the_same_instance_reuses_its_table_while_the_file_is_unchanged(tmp_path: Path) -> None:
+    """What `mkdocs serve` relies on: no parse, no format on a rebuild, even without a disk
+    cache."""
+    bib = project(tmp_path)
+    tables = ReferenceTableCache()
+    for _ in range(3):
+        keys, _ = tables.load(bib, "bibliography.bib", "medscape", None)
+        assert keys is not None
+        tables.start_output(list(keys.keys))
+        tables.table()
+    assert tables.parses == 1
+
+
+def test_the_worker_process_builds_the_same_table_and_problems(tmp_path: Path) -> None:
+    bib = project(tmp_path, WITH_PROBLEM + WITH_LATEX)
+    here = ReferenceTableCache()
+    keys, here_problems = here.load(bib, "bibliography.bib", "medscape", None, "never")
+    assert keys is not None
+    worker = ReferenceTableCache()
+    scanned, none_yet = worker.load(bib, "bibliography.bib", "medscape", None, "always")
+    assert none_yet == [] and worker.parses == 1  # the problems come once the worker parsed
+    assert scanned is not None and scanned.keys == keys.keys
+    wanted = keys.keys[-3]  # near the end of the file, but needed first
+    parsed, worker_problems = worker.start_output([wanted])
+    assert parsed == keys and worker_problems == here_problems
+    # the entries a page needs arrive before the rest, and every number is known
+    refs, index = worker.references([wanted])
+    assert refs[wanted] == here.table()[wanted]
+    assert index == here.table().index
+    assert worker.table() == here.table()
+    assert worker.worker_error == ""
+
+
+def test_a_failing_worker_means_the_table_is_built_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bib = project(tmp_path, WITH_PROBLEM)
+    expected = load(bib, None).table()
+    monkeypatch.setattr(sys, "executable", shutil.which("false") or "/bin/false")
+    tables = ReferenceTableCache()
+    keys, problems = tables.load(bib, "bibliography.bib", "medscape", None, "always")
+    assert keys is not None and problems == []
+    parsed, problems = tables.start_output(list(keys.keys))
+    assert parsed is not None and parsed.keys == keys.keys
+    assert {p.message for p in problems} == {  # given once, by the fallback
+        "entry 'notitle2001' has no 'title' field",
+        "entry 'notitle2001' has no 'journal' field",
+    }
+    assert tables.table() == expected
+    assert tables.worker_error.startswith("EOFError")
+
+
+# -- the parse in pieces ----------------------------------------------------------------------
+
+
+def _bib_files() -> list[Path]:
+    return [REPO / "bibliography.bib", *sorted(FIXTURES.rglob("*.bib"))]
+
+
+@pytest.mark.parametrize("path", _bib_files(), ids=lambda p: str(p.relative_to(REPO)))
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7])
+def test_parsing_in_pieces_gives_the_same_entries_and_problems(path: Path, chunk: int) -> None:
+    text = path.read_bytes().decode("utf-8", "replace")
+    whole, whole_problems = parse_bibliography(text, "x.bib")
+    pieces, piece_problems = parse_bibliography(text, "x.bib", chunk_entries=chunk)
+    assert piece_problems == whole_problems
+    assert whole is not None and pieces is not None
+    assert [(e.key, e.index, e.line, e.fingerprint) for e in pieces.entries] == [
+        (e.key, e.index, e.line, e.fingerprint) for e in whole.entries
+    ]
+
+
+BROKEN_AND_ODD = [
+    "@string{jnl = {J Odd}}\n@article{a, author={A, B}, title={T}, journal=jnl, year=2001}\n"
+    "@article{b, author={C, D}, title={U}, journal=jnl, year=2002}\n",
+    "@article{a, author={A, B}, title={T}, journal={J}, year=2001}\n"
+    "@article{a, author={A, B}, title={T}, journal={J}, year=2001}\n"
+    "@article{A, author={A, B}, title={T}, journal={J}, year=2001}\n",
+    "@article{a, author={A, B}, title={T}, journal={J}, year=2001}\n"
+    "@article{b, author={A, B}, title={T, journal={J}, year=2001}\n"
+    "@article{c, author={A, B}, title={T}, journal={J}, year=2001}\n",
+    "@article{a, author={A, B}, title={T}, journal={J}, year=2001}\nstray text\n"
+    "@comment{x}\n@article{b, author={A, B} title={T}, journal={J}, year=2001}\n"
+    "@article{c, author={A, B}, title={T}, journal=undefined, year=2001}\n",
+    "@misc{a, note={has @article{inner, x} inside}, author={A}, title={T}, year=1}\n"
+    "@misc{b, author={A}, title={T}, year=1}\n",
+]
+
+
+@pytest.mark.parametrize("text", BROKEN_AND_ODD)
+@pytest.mark.parametrize("chunk", [1, 2])
+def test_pieces_keep_macros_duplicates_and_syntax_errors(text: str, chunk: int) -> None:
+    whole, whole_problems = parse_bibliography(text, "x.bib")
+    pieces, piece_problems = parse_bibliography(text, "x.bib", chunk_entries=chunk)
+    assert piece_problems == whole_problems
+    assert whole is not None and pieces is not None
+    assert [(e.key, e.index, e.line, dict(e.fields)) for e in pieces.entries] == [
+        (e.key, e.index, e.line, dict(e.fields)) for e in whole.entries
+    ]
+
+
+# Files without an error (with one, the build stops: the scanned keys are never used).
+SCANNED = [BROKEN_AND_ODD[0], BROKEN_AND_ODD[4], (REPO / "bibliography.bib").read_text()]
+
+
+@pytest.mark.parametrize("text", SCANNED)
+def test_the_key_scan_finds_the_parsed_keys(text: str) -> None:
+    bibliography, problems = parse_bibliography(text, "x.bib")
+    assert not any(p.severity is Severity.ERROR for p in problems)
+    assert bibliography is not None
+    assert scan_keys(text) == [e.key for e in bibliography.entries]
+
+
+def test_the_worker_runs_from_a_bare_interpreter(tmp_path: Path) -> None:
+    """``python -c "import bibcite.compiler ..."`` as the plugin starts it, on the real .bib:
+    its messages decode to the parsed index, formatted entries and a final summary."""
+    import pickle
+    import subprocess
+
+    bib = project(tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-c", "import sys, bibcite.compiler as c; c.main(sys.argv[1:])",
+         json.dumps([str(bib), "bibliography.bib", "medscape", None])],
+        input=b"", capture_output=True, check=True, timeout=120,
+    )  # fmt: skip
+    kinds, data = [], proc.stdout
+    while data:
+        size = int.from_bytes(data[:4], "big")
+        kinds.append(pickle.loads(data[4 : 4 + size])[0])
+        data = data[4 + size :]
+    assert kinds[0] == "parsed" and kinds[-1] == "done" and set(kinds[1:-1]) == {"refs"}
