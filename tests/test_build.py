@@ -6,6 +6,8 @@ what the build must do: succeed, or fail naming the file, line and key, never wi
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -239,3 +241,35 @@ def test_links_to_citations_and_entries_pass_the_anchor_check(tmp_path: Path) ->
     result = build(project)
     anchors = [line for line in result.output.splitlines() if "anchor" in line]
     assert len(anchors) == 1 and "'#ref-nothere'" in anchors[0], result.output
+
+
+def test_a_long_bibliography_takes_several_pages_linked_together(tmp_path: Path) -> None:
+    """``references_per_page: 2`` over the fixture's 4 entries: two pages, each listing its
+    entries with their global numbers, linking to the other, with "cited on" links that resolve
+    from where each page is, and each searchable by its own references."""
+    project = copy_site("basic", tmp_path)
+    edit_project(
+        project,
+        replace=[
+            ("mkdocs.yml", "numbering: global", "numbering: global\n      references_per_page: 2")
+        ],
+    )
+    result = build(project)
+    assert result.returncode == 0, result.output
+    first, second = (
+        result.article("references/index.html"),
+        result.article("references/part-2/index.html"),
+    )
+    assert re.findall(r'<li id="ref-[^"]+" value="(\d+)"', first) == ["1", "2"]
+    assert re.findall(r'<li id="ref-[^"]+" value="(\d+)"', second) == ["3", "4"]
+    assert 'href="part-2/"' in first and 'href="../"' in second  # each page links to the other
+    for page, html in (("references/index.html", first), ("references/part-2/index.html", second)):
+        spots = re.findall(r'class="cited-on-(?:page|spot)" href="([^"]+)"', html)
+        assert spots, page
+        for href in spots:
+            path, anchor = href.split("#")
+            target = (result.site / page).parent / path / "index.html"
+            assert f'id="{anchor}"' in target.read_text(encoding="utf-8"), (page, href)
+    index = json.loads((result.site / "search" / "search_index.json").read_text("utf-8"))
+    texts = {doc["location"]: doc["text"] for doc in index["docs"]}
+    assert "Alpha" in texts["references/"] and "Alpha" not in texts["references/part-2/"]

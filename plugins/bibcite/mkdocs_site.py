@@ -7,6 +7,7 @@ core never imports MkDocs.
 from __future__ import annotations
 
 import os
+import posixpath
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from mkdocs.structure.pages import Page
 
 from bibcite.engine import PageCitations
 from bibcite.problems import Problem, Severity
-from bibcite.references import BibliographyKeys, ReferenceTable
+from bibcite.references import BibliographyKeys, Reference, ReferenceTable
 from bibcite.render import CitingPage, render_bibliography, search_text
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ class SiteSources:
     options: Any
     subtypes: list[subtype_pages.Subtype] = field(default_factory=list)
     sources: dict[str, tuple[str, str]] = field(default_factory=dict)
+    bibliography_files: list[File] = field(default_factory=list)
 
     def source_of(self, file: File) -> tuple[str, str]:
         """(path shown in messages, text) of the file a page was made from."""
@@ -46,7 +48,9 @@ class SiteSources:
         path = file.abs_src_path or file.src_uri
         return shown(Path(path), self.root), file.content_string
 
-    def generate_files(self, files: Files, config: MkDocsConfig) -> list[Problem]:
+    def generate_files(self, files: Files, config: MkDocsConfig, entries: int) -> list[Problem]:
+        """Add the generated pages (subtypes, classification, the bibliography's ``entries``
+        over as many pages as ``references_per_page`` makes) to ``files``."""
         problems: list[Problem] = []
         opts = self.options
         if opts.subtypes_dir is not None:
@@ -70,15 +74,42 @@ class SiteSources:
             classification.content_string = subtype_pages.render_classification_page(
                 self.subtypes, url_for
             )
-        title = opts.references_title
-        intro = (
-            f"# {title}\n\nEvery entry of the bibliography, numbered in order. Under each, "
-            "the pages that cite it, with a link to each citation.\n\n"
-        )
-        _generated(
-            files, config, opts.references_page, intro + BIBLIOGRAPHY_MARKER + "\n", problems
-        )
+        per_page = opts.references_per_page if opts.references_per_page > 0 else entries
+        for src_uri, content in bibliography_pages(
+            opts.references_page, opts.references_title, entries, max(per_page, 1)
+        ):
+            self.bibliography_files.append(_generated(files, config, src_uri, content, problems))
         return problems
+
+
+def bibliography_pages(
+    first: str, title: str, entries: int, per_page: int
+) -> list[tuple[str, str]]:
+    """(src_uri, Markdown) of each page of the bibliography: ``first`` (``references.md``) for
+    entries 1 to ``per_page``, then ``references/part-2.md`` and so on; with more than one page,
+    each lists them all (entries ``lo–hi``), so every part is a link away."""
+    count = max(1, -(-entries // per_page))
+    stem = first.removesuffix(".md")
+    uris = [first, *(f"{stem}/part-{n}.md" for n in range(2, count + 1))]
+    ranges = [(1 + n * per_page, min(entries, (n + 1) * per_page)) for n in range(count)]
+    intro = (
+        "Every entry of the bibliography, numbered in order. Under each, the pages that cite "
+        "it, with a link to each citation."
+    )
+    out = []
+    for n, (uri, (lo, hi)) in enumerate(zip(uris, ranges, strict=True)):
+        heading = title if n == 0 else f"{title} {lo}\u2013{hi}"
+        parts = ""
+        if count > 1:
+            here = posixpath.dirname(uri)
+            links = [
+                f"**{a}\u2013{b}**" if other == uri
+                else f"[{a}\u2013{b}]({posixpath.relpath(other, here or '.')})"
+                for other, (a, b) in zip(uris, ranges, strict=True)
+            ]  # fmt: skip
+            parts = f"Entries {lo}\u2013{hi} of {entries}. Pages: {' · '.join(links)}\n\n"
+        out.append((uri, f"# {heading}\n\n{intro}\n\n{parts}{BIBLIOGRAPHY_MARKER}\n"))
+    return out
 
 
 def load_sources(
@@ -166,33 +197,46 @@ def add_anchors(page: Page, citations: PageCitations) -> None:
 
 
 class Bibliography:
-    """The generated page listing every entry. While the search index is built it holds the
-    references' plain text only; its final HTML gets the full list (see ``bibcite.render``).
-    The table is asked for only when the page is written (the last page, usually): a worker
-    process may still be formatting entries until then.
+    """The generated pages listing every entry (one, or several of ``references_per_page``
+    entries each). While the search index is built, a page holds its references' plain text
+    only; its final HTML gets the full list (see ``bibcite.render``). The table is asked for
+    only when such a page is written (last, usually): a worker process may still be formatting
+    entries until then. ``cited_on(file)``: the citing spots of each key, with URLs relative to
+    ``file``.
     """
 
     def __init__(
         self,
-        file: File | None,
+        files: list[File],
         table: Callable[[], ReferenceTable],
-        cited_on: Mapping[str, list[CitingPage]],
+        cited_on: Callable[[File], Mapping[str, list[CitingPage]]],
+        per_page: int,
     ) -> None:
-        self.file, self.table, self.cited_on = file, table, cited_on
-        self._search_text = ""
+        self.table, self.cited_on = table, cited_on
+        self.parts = {id(f): n for n, f in enumerate(files)}
+        self.per_page = per_page
+        self._search_text: dict[int, str] = {}
+
+    def _entries(self, file: File) -> tuple[Reference, ...]:
+        n = self.parts[id(file)]
+        refs = self.table().references
+        last = n == len(self.parts) - 1  # takes any rest: all of it, when there is one page
+        return refs[n * self.per_page : None if last else (n + 1) * self.per_page]
 
     def insert_search_text(self, page: Page) -> None:
         """Before the search index sees the page."""
-        if page.file is self.file and BIBLIOGRAPHY_MARKER in (page.content or ""):
-            self._search_text = search_text(self.table().references)
-            page.content = (page.content or "").replace(BIBLIOGRAPHY_MARKER, self._search_text, 1)
+        if id(page.file) in self.parts and BIBLIOGRAPHY_MARKER in (page.content or ""):
+            text = search_text(self._entries(page.file))
+            self._search_text[id(page.file)] = text
+            page.content = (page.content or "").replace(BIBLIOGRAPHY_MARKER, text, 1)
 
     def finish(self, file: File, output: str) -> str:
         """The page's final HTML (other pages' HTML unchanged)."""
-        if file is not self.file or not self._search_text:
+        text = self._search_text.pop(id(file), "")
+        if not text:
             return output
-        listing = render_bibliography(self.table().references, self.cited_on)
-        return output.replace(self._search_text, listing, 1)
+        listing = render_bibliography(self._entries(file), self.cited_on(file))
+        return output.replace(text, listing, 1)
 
 
 def shown(path: Path, root: Path) -> str:

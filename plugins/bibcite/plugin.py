@@ -32,6 +32,7 @@ class BibciteConfig(Config):
     style = c.Type(str, default="medscape")
     references_page = c.Type(str, default="references.md")
     references_title = c.Type(str, default="References")
+    references_per_page = c.Type(int, default=1000)
     subtypes_dir = c.Optional(c.Type(str))
     subtypes_nav_title = c.Type(str, default="Subtypes")
     classification_page = c.Type(str, default="classification.md")
@@ -70,7 +71,7 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.site is not None
-        report(self.site.generate_files(files, config))
+        report(self.site.generate_files(files, config, len(self.engine.keys.keys)))
         return files
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
@@ -95,9 +96,13 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
         keys, problems = self.tables.start_output(citation_order(self.pages.values()))
         report(problems)  # of the .bib file, if parsed in the background
         assert keys is not None  # an unusable bibliography is an ERROR, reported above
-        refs_file = files.get_file_from_path(self.config.references_page)
-        pages = site.pages_in_order(self.nav, files, self.pages, refs_file)
-        self.bibliography = site.Bibliography(refs_file, self.tables.table, cited_on(pages))
+        assert self.site is not None
+        self.bibliography = site.Bibliography(
+            self.site.bibliography_files,
+            self.tables.table,
+            lambda part: cited_on(site.pages_in_order(self.nav, files, self.pages, part)),
+            self.config.references_per_page,
+        )
         report(site.uncited_problems(keys, uncited(keys, self.pages.values())))
         return env
 
