@@ -7,7 +7,7 @@ of a plugin that defines ``on_startup`` across those ``load_config`` calls, so t
 plugin keeps its parsed bibliography and formatted references. Reports (JSON on stdout) the
 time of each build and, for bibcite, how many times the .bib was parsed
 (``ReferenceTableCache.parses``) and how many entries were formatted
-(``ReferenceFormatter.formatted_count``) in each.
+(``ReferenceTableCache.formatted_total``, in this process or its worker) in each.
 
 Usage: ``python benchmarks/serve_rebuild.py PROJECT/mkdocs.yml [--page part-01/page-0001.md]``.
 The edited page is restored afterwards. ``--profile FILE`` saves a cProfile of the last rebuild
@@ -38,12 +38,10 @@ def _counters(config: MkDocsConfig) -> dict[str, Any]:
     if plugin is None:
         return {}
     out: dict[str, Any] = {"plugin_id": id(plugin)}
-    bibs = getattr(plugin, "tables", None)
-    if bibs is not None:
-        out["bib_parses"] = getattr(bibs, "parses", None)
-    formatter = getattr(bibs, "formatter", None)
-    if formatter is not None:
-        out["formatted"] = getattr(formatter, "formatted_count", None)
+    tables = getattr(plugin, "tables", None)
+    if tables is not None:
+        out["bib_parses"] = getattr(tables, "parses", None)
+        out["formatted"] = getattr(tables, "formatted_total", None)  # in any process
     return out
 
 

@@ -235,3 +235,17 @@ def test_the_worker_runs_from_a_bare_interpreter(tmp_path: Path) -> None:
         kinds.append(pickle.loads(data[4 : 4 + size])[0])
         data = data[4 + size :]
     assert kinds[0] == "parsed" and kinds[-1] == "done" and set(kinds[1:-1]) == {"refs"}
+
+
+def test_a_rebuild_reports_the_files_problems_again_after_a_worker_read_it(
+    tmp_path: Path,
+) -> None:
+    """As `mkdocs serve` rebuilds: the table is kept in memory, its warnings are not lost."""
+    bib = project(tmp_path, WITH_PROBLEM)
+    tables = ReferenceTableCache()
+    keys, none_yet = tables.load(bib, "bibliography.bib", "medscape", None, "always")
+    assert keys is not None and none_yet == []
+    _, first = tables.start_output(list(keys.keys))
+    tables.table()
+    keys, again = tables.load(bib, "bibliography.bib", "medscape", None, "always")
+    assert tables.parses == 1 and again == first and len(first) == 2

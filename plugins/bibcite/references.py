@@ -154,7 +154,8 @@ class ReferenceTableCache:
     parses: how many times a .bib file was parsed (for tests and benchmarks).
     formatter: the formatter of tables built in this process, kept so that a rebuild after a
     .bib edit formats only the entries that changed (``formatter.formatted_count``).
-    formatted: entries formatted by the last build of a table, in whichever process.
+    formatted: entries formatted by the last build of a table, in whichever process;
+    formatted_total: by all of them (what a `mkdocs serve` session formatted).
     save_error: why the per-entry cache could not be written, or None.
     worker_error: why the last worker process failed ("" if it did not; the table was then
     built in this process).
@@ -169,6 +170,7 @@ class ReferenceTableCache:
         self._cache: str | None = None
         self.parses = 0
         self.formatted = 0
+        self.formatted_total = 0
         self.formatter: ReferenceFormatter | None = None
         self.save_error: str | None = None
         self.worker_error = ""
@@ -185,6 +187,8 @@ class ReferenceTableCache:
         of the file itself, unless it is parsed in the background (then :meth:`start_output`
         gives them). ``background``: ``auto`` (for files of :data:`BACKGROUND_BYTES` or
         more), ``always`` or ``never``."""
+        if self._stream is not None:  # a build that stopped before it was done with it
+            self._stream.stop()
         self._stream = None
         self.worker_error = ""
         cache = os.fspath(cache_dir) if cache_dir else None
@@ -248,6 +252,7 @@ class ReferenceTableCache:
                 self._stream = None
                 self._value = done
                 self.formatted, self.save_error = stream.formatted, stream.cache_error
+                self.formatted_total += stream.formatted
             else:
                 self._fall_back(stream)
         assert self._value is not None and self._value[0] is not None, "load() first"
@@ -282,6 +287,7 @@ class ReferenceTableCache:
 
     def _finish(self, compiled: Compiled) -> tuple[ReferenceTable | None, list[Problem]]:
         self.formatted, self.save_error = compiled.formatted, compiled.cache_error
+        self.formatted_total += compiled.formatted
         table = compiled.table(self._shown)
         problems = list(compiled.problems)
         if table is not None and self._cache:
@@ -373,21 +379,31 @@ class _Stream:
                 formatting, _, _ = message[1:]
                 entries, problems, digest = self._parsed or ([], [], "")
                 refs = tuple(sorted(self.refs.values(), key=lambda r: r.index))
-                self._done = ReferenceTable.of(self.shown, digest, refs, tuple(formatting)), []
+                table = ReferenceTable.of(self.shown, digest, refs, tuple(formatting))
+                self._done = table, list(problems)  # a rebuild reports them again
                 self.formatted, self.cache_error = message[2], message[3]
                 self._close()
             return True
         except Exception as exc:  # EOF, a crash, anything unexpected: build it ourselves
             self.process.kill()
+            self.process.wait()
             self.stderr.seek(0)
             last = self.stderr.read().decode("utf-8", "replace").strip().splitlines()[-1:]
             self.error = f"{type(exc).__name__}; {last[0] if last else 'no message'}"
             self._close()
             return False
 
+    def stop(self) -> None:
+        """Stop the worker, whatever it is doing."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self._close()
+
     def _close(self) -> None:
         self.process.wait()
-        self.stderr.close()
+        for pipe in (self.process.stdout, self.stderr):
+            if pipe is not None:
+                pipe.close()
 
 
 # -- on disk --------------------------------------------------------------------------------
