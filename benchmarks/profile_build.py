@@ -16,7 +16,6 @@ import logging
 import os
 import pstats
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -34,13 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--filter", default="plugins/bibcite/", help="regex (on full paths) for the "
                     "third listing")  # fmt: skip
     ap.add_argument("--cold", action="store_true", help="delete .cache/ first (no warm cache)")
-    ap.add_argument("--whatif", default="", help="patches of whatif_build.py to apply first")
     args = ap.parse_args(argv)
-    if args.whatif:
-        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-        from benchmarks.whatif_build import apply
-
-        apply({p.strip() for p in args.whatif.split(",") if p.strip()})
     logging.basicConfig(level=logging.ERROR)
     os.chdir(args.project)
     if args.cold:

@@ -12,12 +12,13 @@ builds the same generated project, with the same theme (Material, ``navigation.p
 
 Every build is ``python -m mkdocs build`` in a fresh subprocess; wall time is measured around
 it (interpreter start and imports included) and peak RSS comes from ``os.wait4``'s rusage of
-that very child. One untimed warm-up build per leg first, then ``--reps`` rounds, legs in a
-different order each round. Prints and writes (``--out``, default ``benchmarks/results/``)
-``results.json`` and ``results.md``: medians, ratios and the issue's targets.
-
-Optional legs ``whatif``/``whatif-warm``: bibcite with the speed-ups of ``whatif_build.py``
-monkeypatched in (``--whatif``), to measure a proposed change in the same run.
+that very child: the largest single process. The plugin may start a worker process (a child of
+the build process) to parse the bibliography, so a thread also samples, every 20 ms while the
+build runs, the RSS summed over the build process and all its descendants: the peak tree RSS
+(a peak shorter than the interval can be missed). One untimed warm-up build per leg first, then
+``--reps`` rounds, legs in a different order each round. Prints and writes (``--out``, default
+``benchmarks/results/``) ``results.json`` and ``results.md``: medians, ratios and the issue's
+targets.
 
 Also measures a ``mkdocs serve`` rebuild (``serve_rebuild.py``) unless ``--no-serve``.
 
@@ -40,8 +41,9 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,10 +54,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.corpus import CONFIG_FILES, GENERATOR_VERSION, SIZES, Size, generate  # noqa: E402
 
 LEGS = ("baseline", "bibcite", "bibcite-warm", "bibtex")
-#: Optional legs: bibcite with the speed-ups of whatif_build.py (``--whatif``) monkeypatched in.
-EXTRA_LEGS = ("whatif", "whatif-warm")
-WARM_OF = {"bibcite-warm": "bibcite", "whatif-warm": "whatif"}  # warm leg -> its cold leg
-DEFAULT_WHATIF = "latexmemo,plaintitle"
+WARM_OF = {"bibcite-warm": "bibcite"}  # warm leg -> its cold leg
 BIBTEX_VENV = ROOT / ".venv-bench-bibtex"
 BIBTEX_LOCK = HERE / "requirements-bibtex.lock"
 #: Targets of the issue, per size: (numerator, denominator, bound, "<=" or ">=").
@@ -66,6 +65,10 @@ TARGETS: dict[str, list[tuple[str, str, float, str]]] = {
               ("bibtex", "bibcite", 3.0, ">=")],
 }  # fmt: skip
 RSS_TARGET = 1.3  # bibcite peak RSS / baseline peak RSS, every size
+TREE_RSS_INTERVAL_S = 0.02  # sampling period of the RSS of the build's process tree
+#: Ratios of medians reported, (numerator, denominator).
+RATIO_PAIRS = (("bibcite", "baseline"), ("bibcite-warm", "baseline"), ("bibtex", "bibcite"),
+               ("bibtex", "baseline"))  # fmt: skip
 _BUILT_IN = re.compile(r"Documentation built in ([0-9.]+) seconds")
 
 
@@ -73,7 +76,8 @@ _BUILT_IN = re.compile(r"Documentation built in ([0-9.]+) seconds")
 class Run:
     wall_s: float
     cpu_s: float
-    maxrss_kib: int
+    maxrss_kib: int  # ru_maxrss of wait4: the largest single process
+    tree_rss_kib: int | None  # peak sampled RSS summed over the build process and descendants
     mkdocs_s: float | None  # what MkDocs itself reports (no interpreter start, no imports)
     returncode: int
 
@@ -88,6 +92,7 @@ class LegResult:
     def summary(self) -> dict[str, Any]:
         walls = [r.wall_s for r in self.runs]
         built = [r.mkdocs_s for r in self.runs if r.mkdocs_s is not None]
+        tree = [r.tree_rss_kib for r in self.runs if r.tree_rss_kib is not None]
         return {
             "median_wall_s": statistics.median(walls) if walls else None,
             "min_wall_s": min(walls) if walls else None,
@@ -95,8 +100,104 @@ class LegResult:
             "median_cpu_s": statistics.median(r.cpu_s for r in self.runs) if self.runs else None,
             "median_mkdocs_s": statistics.median(built) if built else None,
             "peak_rss_mib": max(r.maxrss_kib for r in self.runs) / 1024 if self.runs else None,
+            "peak_tree_rss_mib": max(tree) / 1024 if tree else None,
             "reps": len(self.runs),
         }
+
+
+class TreeRssSampler:
+    """Peak of the RSS summed over a process and all its descendants, sampled in a thread.
+
+    ``wait4``'s ``ru_maxrss`` is the peak of the largest single process; this adds up the
+    build process and its worker process(es). Polls every ``interval`` seconds from
+    ``start()`` until ``stop()``, so a peak shorter than that can be missed; shared pages are
+    counted once per process. Processes that vanish between reads are skipped.
+    """
+
+    def __init__(self, pid: int, interval: float = TREE_RSS_INTERVAL_S) -> None:
+        self.pid = pid
+        self.interval = interval
+        self.peak_kib: int | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"tree-rss-{pid}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> int | None:
+        """End the sampling; the peak in KiB, None if no sample could be read."""
+        self._stop.set()
+        self._thread.join()
+        return self.peak_kib
+
+    def _run(self) -> None:
+        while True:
+            total = sum(_rss_kib(pid) for pid in _process_tree(self.pid))
+            if total and (self.peak_kib is None or total > self.peak_kib):
+                self.peak_kib = total
+            if self._stop.wait(self.interval):
+                return
+
+
+#: ``/proc/PID/task/TID/children`` exists only with ``CONFIG_PROC_CHILDREN``; else scan /proc.
+_HAS_CHILDREN_FILES = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists()
+
+
+def _process_tree(root: int) -> Iterator[int]:
+    """``root`` and all its descendants (those alive now)."""
+    children = _children_from_task_files if _HAS_CHILDREN_FILES else _children_from_stat_scan()
+    todo, seen = [root], {root}
+    while todo:
+        pid = todo.pop()
+        yield pid
+        for child in children(pid):
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+
+
+def _children_from_task_files(pid: int) -> list[int]:
+    """Children of every thread of ``pid`` (needs ``CONFIG_PROC_CHILDREN``)."""
+    out: list[int] = []
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                out += (int(x) for x in f.read().split())
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+def _children_from_stat_scan() -> Callable[[int], list[int]]:
+    """A lookup of children, from the parent PIDs in ``/proc/*/stat`` (one scan of /proc)."""
+    by_parent: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                stat = f.read()
+            ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])  # after "comm": state, ppid
+        except (OSError, ValueError, IndexError):
+            continue
+        by_parent.setdefault(ppid, []).append(int(name))
+    return lambda pid: by_parent.get(pid, [])
+
+
+def _rss_kib(pid: int) -> int:
+    """VmRSS of ``pid`` in KiB; 0 if it is gone (or a zombie, which has none)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def python_for(leg: str) -> str:
@@ -116,28 +217,28 @@ def ensure_bibtex_venv() -> None:
     stamp.touch()
 
 
-def build_once(project: Path, leg: str, log_file: Path, whatif: str = DEFAULT_WHATIF) -> Run:
-    uses_bibcite = leg.startswith(("bibcite", "whatif"))
+def build_once(project: Path, leg: str, log_file: Path) -> Run:
+    uses_bibcite = leg.startswith("bibcite")
     config = CONFIG_FILES["bibcite" if uses_bibcite else leg]
     site = project / f"site-{leg}"
     shutil.rmtree(site, ignore_errors=True)
     if uses_bibcite and leg not in WARM_OF:  # a cold build: no cache of formatted references
         shutil.rmtree(project / ".cache", ignore_errors=True)
-    if leg.startswith("whatif"):
-        cmd = [sys.executable, str(HERE / "whatif_build.py")]
-    else:
-        cmd = [python_for(leg), "-m", "mkdocs"]
-    cmd += ["build", "-f", config, "-d", site.name]
-    env = {**os.environ, "WHATIF": whatif}
+    cmd = [python_for(leg), "-m", "mkdocs", "build", "-f", config, "-d", site.name]
     with open(log_file, "wb") as log:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=project, stdout=log, stderr=subprocess.STDOUT, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
+        proc = subprocess.Popen(cmd, cwd=project, stdout=log, stderr=subprocess.STDOUT)
+        sampler = TreeRssSampler(proc.pid)
+        sampler.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - t0
+        finally:
+            tree_rss = sampler.stop()
     proc.returncode = os.waitstatus_to_exitcode(status)
     text = log_file.read_text(errors="replace")
     m = _BUILT_IN.search(text)
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss,
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, tree_rss,
                float(m.group(1)) if m else None, proc.returncode)  # fmt: skip
 
 
@@ -153,7 +254,7 @@ def check_output(project: Path, leg: str) -> str:
 
 
 def bench_size(name: str, size: Size, legs: Sequence[str], reps: int, workdir: Path, seed: int,
-               serve: int, whatif: str = DEFAULT_WHATIF) -> dict[str, Any]:  # fmt: skip
+               serve: int) -> dict[str, Any]:  # fmt: skip
     project = workdir / name
     load_before = os.getloadavg()
     revision_before = plugin_revision()
@@ -166,9 +267,9 @@ def bench_size(name: str, size: Size, legs: Sequence[str], reps: int, workdir: P
     logs.mkdir(exist_ok=True)
     results = {leg: LegResult(leg) for leg in legs}
     for leg in legs:  # warm-up: OS file cache, .pyc files, and the on-disk cache for warm runs
-        run = build_once(project, WARM_OF.get(leg, leg), logs / f"{leg}-warmup.log", whatif)
+        run = build_once(project, WARM_OF.get(leg, leg), logs / f"{leg}-warmup.log")
         if leg in WARM_OF:
-            run = build_once(project, leg, logs / f"{leg}-warmup.log", whatif)
+            run = build_once(project, leg, logs / f"{leg}-warmup.log")
         text = (logs / f"{leg}-warmup.log").read_text(errors="replace")
         results[leg].warnings = text.count("WARNING")
         results[leg].check = check_output(project, leg) if run.returncode == 0 else "build failed"
@@ -187,11 +288,12 @@ def bench_size(name: str, size: Size, legs: Sequence[str], reps: int, workdir: P
         for leg in order:
             if results[leg].check == "build failed":
                 continue
-            run = build_once(project, leg, logs / f"{leg}-{rep}.log", whatif)
+            run = build_once(project, leg, logs / f"{leg}-{rep}.log")
             results[leg].runs.append(run)
             rss = run.maxrss_kib / 1024
+            tree = "–" if run.tree_rss_kib is None else f"{run.tree_rss_kib / 1024:.0f}"
             print(f"  rep {rep + 1}/{reps} {leg:13s} {run.wall_s:7.2f} s  {rss:6.0f} MiB  "
-                  f"(mkdocs: {run.mkdocs_s} s)", flush=True)  # fmt: skip
+                  f"(tree {tree} MiB)  (mkdocs: {run.mkdocs_s} s)", flush=True)  # fmt: skip
     out: dict[str, Any] = {
         "size": asdict(size),
         "corpus": asdict(info),
@@ -236,20 +338,25 @@ def ratios(s: dict[str, dict[str, Any]]) -> dict[str, float]:
         v = s.get(leg, {}).get("peak_rss_mib")
         return float(v) if v else None
 
+    def tree_rss(leg: str) -> float | None:
+        v = s.get(leg, {}).get("peak_tree_rss_mib")
+        return float(v) if v else None
+
     out: dict[str, float] = {}
-    for num, den in (("bibcite", "baseline"), ("bibcite-warm", "baseline"),
-                     ("bibtex", "bibcite"), ("bibtex", "baseline"), ("whatif", "baseline"),
-                     ("whatif-warm", "baseline"), ("bibtex", "whatif")):  # fmt: skip
+    for num, den in RATIO_PAIRS:
         a, b = wall(num), wall(den)
         if a and b:
             out[f"{num}/{den}"] = a / b
         a, b = cpu(num), cpu(den)
         if a and b:
             out[f"cpu {num}/{den}"] = a / b
-    for num in ("bibcite", "bibcite-warm", "bibtex", "whatif", "whatif-warm"):
+    for num in ("bibcite", "bibcite-warm", "bibtex"):
         a, b = rss(num), rss("baseline")
         if a and b:
             out[f"rss {num}/baseline"] = a / b
+        a, b = tree_rss(num), tree_rss("baseline")
+        if a and b:
+            out[f"tree rss {num}/baseline"] = a / b
     return out
 
 
@@ -313,27 +420,23 @@ def markdown_report(data: dict[str, Any]) -> str:
         f"Machine: {m['nproc']} cores, {m['cpu']}, {m['ram_gib']} GiB RAM, Linux {m['kernel']}.",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
         f"Command: `{data['command']}` (plugin at commit {data.get('plugin_revision', '?')})",
-        *(
-            [f"whatif legs: bibcite with `WHATIF={data['whatif']}` (benchmarks/whatif_build.py)."]
-            if data.get("whatif")
-            else []
-        ),
         "",
         "| size (pages, entries, groups/page) | leg | reps | median wall (s) | min–max (s) "
-        "| median CPU (s) | MkDocs-reported (s) | peak RSS (MiB) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| median CPU (s) | MkDocs-reported (s) | peak RSS (MiB) | peak tree RSS (MiB) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, res in data["sizes"].items():
         sz = res["size"]
         label = f"{name} ({sz['pages']}, {sz['entries']}, {sz['cites']})"
         for leg, s in res["legs"].items():
             if not s["reps"]:
-                lines.append(f"| {label} | {leg} | 0 | {s['check']} | | | | |")
+                lines.append(f"| {label} | {leg} | 0 | {s['check']} | | | | | |")
                 continue
             lines.append(
                 f"| {label} | {leg} | {s['reps']} | {s['median_wall_s']:.2f} | "
                 f"{s['min_wall_s']:.2f}–{s['max_wall_s']:.2f} | {_fmt(s['median_cpu_s'])} | "
-                f"{_fmt(s['median_mkdocs_s'])} | {s['peak_rss_mib']:.0f} |"
+                f"{_fmt(s['median_mkdocs_s'])} | {s['peak_rss_mib']:.0f} | "
+                f"{_fmt(s.get('peak_tree_rss_mib'), '.0f')} |"
             )
     loads = ", ".join(
         f"{n} {r['loadavg_before'][0]:.1f}→{r['loadavg_after'][0]:.1f}"
@@ -349,23 +452,21 @@ def markdown_report(data: dict[str, Any]) -> str:
                 "",
             ]
     lines += [
-        "Ratios of medians (wall time; CPU time = user + system of the build process). "
+        "Ratios of medians (wall time; CPU time = user + system of the build process and of its worker process, which it waits for). "
         "Targets are the issue's, on wall time and peak RSS.",
         "",
-        "| size | ratio | wall | CPU | peak RSS | target | |",
-        "|---|---|---:|---:|---:|---|---|",
+        "| size | ratio | wall | CPU | peak RSS | tree RSS | target | |",
+        "|---|---|---:|---:|---:|---:|---|---|",
     ]
-    pairs = [("bibcite", "baseline"), ("bibcite-warm", "baseline"), ("bibtex", "bibcite"),
-             ("bibtex", "baseline"), ("whatif", "baseline"), ("whatif-warm", "baseline"),
-             ("bibtex", "whatif")]  # fmt: skip
     for name, res in data["sizes"].items():
         r = res["ratios"]
         targets = {label: (bound, ok) for label, _, bound, ok in target_rows(name, r)}
-        for num, den in pairs:
+        for num, den in RATIO_PAIRS:
             label = f"{num}/{den}"
             if label not in r:
                 continue
             rss = r.get(f"rss {num}/baseline") if den == "baseline" else None
+            tree_rss = r.get(f"tree rss {num}/baseline") if den == "baseline" else None
             goals = [targets[k] for k in (label, f"peak RSS {label}") if k in targets]
             bound = "; ".join(
                 ("RSS " if k.startswith("peak") else "") + targets[k][0]
@@ -374,7 +475,14 @@ def markdown_report(data: dict[str, Any]) -> str:
             )
             verdict = "; ".join(ok for _, ok in goals)
             lines.append(f"| {name} | {label} | {_fmt(r[label])} | {_fmt(r.get('cpu ' + label))} "
-                         f"| {_fmt(rss)} | {bound} | {verdict} |")  # fmt: skip
+                         f"| {_fmt(rss)} | {_fmt(tree_rss)} | {bound} | {verdict} |")  # fmt: skip
+    lines += [
+        "",
+        "Peak RSS is `ru_maxrss` of the build process (`wait4`): the largest single process. "
+        "Tree RSS is the sum over the build process and its worker process, sampled every "
+        f"{TREE_RSS_INTERVAL_S * 1000:.0f} ms, so a short peak can be missed (shared pages "
+        "count once per process). The RSS targets are on peak RSS.",
+    ]
     serves = [(n, r["serve"]) for n, r in data["sizes"].items() if "serve" in r]
     if serves:
         lines += ["", "`mkdocs serve` rebuild after editing one page (bibcite, one process):", "",
@@ -391,8 +499,8 @@ def markdown_report(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _fmt(v: float | None) -> str:
-    return "–" if v is None else f"{v:.2f}"
+def _fmt(v: float | None, spec: str = ".2f") -> str:
+    return "–" if v is None else format(v, spec)
 
 
 def parse_reps(spec: str) -> tuple[int, dict[str, int]]:
@@ -412,13 +520,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--sizes", default="small,middle,large",
                     help=f"comma-separated, of {', '.join(SIZES)} (default: all)")  # fmt: skip
     ap.add_argument("--reps", default="3", help="repetitions, e.g. 3 or '3,large=1' (>= 1)")
-    ap.add_argument(
-        "--legs",
-        default=",".join(LEGS),
-        help=f"of {', '.join(LEGS + EXTRA_LEGS)} (default: {', '.join(LEGS)})",
-    )
-    ap.add_argument("--whatif", default=DEFAULT_WHATIF,
-                    help="patches of whatif_build.py for the whatif legs")  # fmt: skip
+    ap.add_argument("--legs", default=",".join(LEGS),
+                    help=f"comma-separated, of {', '.join(LEGS)} (default: all)")  # fmt: skip
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workdir", type=Path, default=HERE / ".work")
     ap.add_argument("--out", type=Path, default=HERE / "results")
@@ -428,7 +531,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     legs = [x.strip() for x in args.legs.split(",") if x.strip()]
-    unknown = [s for s in sizes if s not in SIZES] + [x for x in legs if x not in LEGS + EXTRA_LEGS]
+    unknown = [s for s in sizes if s not in SIZES] + [x for x in legs if x not in LEGS]
     if unknown:
         ap.error(f"unknown size or leg: {', '.join(unknown)}")
     default_reps, per_size = parse_reps(args.reps)
@@ -442,7 +545,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "command": shlex.join(["python", "benchmarks/run.py", *(argv or sys.argv[1:])]),
         "generator": GENERATOR_VERSION,
         "plugin_revision": plugin_revision(),
-        "whatif": args.whatif if any(x.startswith("whatif") for x in legs) else None,
         "machine": machine(),
         "sizes": {},
     }
@@ -450,10 +552,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     for name in sizes:
         reps = max(1, per_size.get(name, default_reps))
-        data["sizes"][name] = bench_size(name, SIZES[name], legs, reps, args.workdir, args.seed,
-                                         0 if args.no_serve else
-                                         max(1, serve_per_size.get(name, serve_default)),
-                                         args.whatif)  # fmt: skip
+        serve = 0 if args.no_serve else max(1, serve_per_size.get(name, serve_default))
+        data["sizes"][name] = bench_size(
+            name, SIZES[name], legs, reps, args.workdir, args.seed, serve
+        )
         data["elapsed_s"] = time.perf_counter() - t0
         _write_results(args.out, data)  # after each size: a long run leaves partial results
     report = markdown_report(data)
