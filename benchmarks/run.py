@@ -452,8 +452,9 @@ def markdown_report(data: dict[str, Any]) -> str:
                 "",
             ]
     lines += [
-        "Ratios of medians (wall time; CPU time = user + system of the build process and of its worker process, which it waits for). "
-        "Targets are the issue's, on wall time and peak RSS.",
+        "Ratios of medians (wall time; CPU time = user + system of the build process and of "
+        "its worker process, which it waits for). Targets are the issue's, on wall time and "
+        "peak RSS.",
         "",
         "| size | ratio | wall | CPU | peak RSS | tree RSS | target | |",
         "|---|---|---:|---:|---:|---:|---|---|",
