@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from bibcite import references
-from bibcite.bibliography import parse_bibliography, scan_keys
+from bibcite.bibliography import parse_bibliography
+from bibcite.bibtext import scan_keys
 from bibcite.problems import Severity
 from bibcite.references import ReferenceTableCache
 
@@ -249,3 +250,26 @@ def test_a_rebuild_reports_the_files_problems_again_after_a_worker_read_it(
     tables.table()
     keys, again = tables.load(bib, "bibliography.bib", "medscape", None, "always")
     assert tables.parses == 1 and again == first and len(first) == 2
+
+
+def test_a_warm_build_never_imports_pybtex(tmp_path: Path) -> None:
+    """The real project built twice: the second build, in a new process, takes everything the
+    pages show from the cached table; pybtex (and the style) are not even imported."""
+    import subprocess
+
+    from support import build, copy_project
+
+    project = copy_project(tmp_path / "project")
+    assert build(project).returncode == 0
+    script = (
+        "import sys, logging; from mkdocs.commands.build import build; "
+        "from mkdocs.config import load_config; logging.disable(logging.WARNING); "
+        "build(load_config('mkdocs.yml', site_dir='site2')); "
+        "print(sorted(m for m in sys.modules if m.startswith(('pybtex', 'latexcodec', "
+        "'bibcite.compiler', 'bibcite.style'))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=project, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+    assert (project / "site2" / "references" / "index.html").is_file()

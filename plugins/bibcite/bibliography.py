@@ -6,14 +6,12 @@ Nothing here raises on bad input: :func:`load_bibliography` returns the problems
 
 from __future__ import annotations
 
-import bisect
 import functools
 import hashlib
 import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 
 import pybtex.errors
@@ -21,6 +19,15 @@ from pybtex.database import BibliographyData, Entry, Person
 from pybtex.database.input.bibtex import Parser, UndefinedMacro
 from pybtex.scanner import PybtexError, PybtexSyntaxError
 
+from bibcite.bibtext import (
+    ENTRY_HEAD,
+    SPECIAL_TYPES,
+    Lines,
+    TopLevel,
+    bib_error,
+    read_text,
+    top_level,
+)
 from bibcite.problems import Problem, Severity
 
 #: Entry types the formatting style knows how to render.
@@ -47,9 +54,6 @@ REQUIRED_FIELDS: Mapping[str, tuple[str, ...]] = {
     "article": ("author", "title", "journal", "year"),
 }
 DEFAULT_REQUIRED = ("author", "title", "year")
-_SPECIAL = frozenset({"string", "comment", "preamble"})
-# Only used to learn the line of each entry head; the parsing itself is pybtex's.
-_ENTRY_HEAD = re.compile(r"@[ \t]*(\w+)[ \t]*[{(][ \t\r\n]*([^\s,{}()]*)")
 
 
 #: A person's name as pybtex splits it: first, middle, prelast ("von"), last, lineage ("Jr").
@@ -165,93 +169,6 @@ def _fingerprint(entry: Entry) -> str:
     return h.hexdigest()
 
 
-class _Lines:
-    """Line and column of offsets in one text, in O(log n) each (a large .bib has thousands of
-    entries: counting newlines from the start for each would be quadratic)."""
-
-    def __init__(self, text: str) -> None:
-        self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
-
-    def line(self, offset: int) -> int:
-        return bisect.bisect_right(self.starts, offset)
-
-    def col(self, offset: int) -> int:
-        return offset - self.starts[self.line(offset) - 1] + 1
-
-
-# Outside entries BibTeX ignores everything, so a field or an entry written outside one would be
-# dropped without a word; the check below reports any such text. `%` lines stay comments.
-_ANY_HEAD = re.compile(r"@[ \t]*(\w*)[ \t\r\n]*([{(]?)")
-_BRACES = re.compile(r"[{}()]")
-
-
-@dataclass
-class _TopLevel:
-    """The file's top level, as BibTeX reads it.
-
-    stray: (line, col, text) of the first non-blank line of each stretch of text outside entries.
-    spans: (start, end) offsets of each entry (``@comment``/``@string`` ones too), in file order.
-    strings: the spans of ``@string`` entries (every chunk parsed needs the macros before it).
-    rest: offset of an entry whose braces do not balance (pybtex reports it), or None; the
-    text from there on is left to pybtex as one piece.
-    """
-
-    stray: list[tuple[int, int, str]] = field(default_factory=list)
-    spans: list[tuple[int, int]] = field(default_factory=list)
-    strings: list[tuple[int, int]] = field(default_factory=list)
-    rest: int | None = None
-
-
-def _top_level(text: str, lines: _Lines) -> _TopLevel:
-    found = _TopLevel()
-    pos = 0
-    while pos < len(text):
-        at = text.find("@", pos)
-        stop = len(text) if at < 0 else at
-        offset = pos
-        for line_text in text[pos:stop].split("\n"):
-            stripped = line_text.strip()
-            if stripped and not stripped.startswith("%"):
-                start = offset + len(line_text) - len(line_text.lstrip())
-                found.stray.append((lines.line(start), lines.col(start), stripped))
-                break
-            offset += len(line_text) + 1
-        if at < 0:
-            break
-        head = _ANY_HEAD.match(text, at)
-        assert head is not None  # every part of the pattern after '@' may be empty
-        if head.group(1).lower() == "comment" and not head.group(2):
-            pos = text.find("\n", head.end())  # `@comment` without braces: the line is a comment
-            pos = len(text) if pos < 0 else pos
-            continue
-        end = _entry_end(text, head.end() - 1) if head.group(1) and head.group(2) else None
-        if end is None:  # not an entry, or unbalanced: pybtex reports the syntax error
-            found.rest = at
-            return found
-        found.spans.append((at, end))
-        if head.group(1).lower() == "string":
-            found.strings.append((at, end))
-        pos = end
-    return found
-
-
-def _entry_end(text: str, opening: int) -> int | None:
-    """Offset just after the brace or parenthesis closing the one at ``opening``, or None."""
-    closing = "}" if text[opening] == "{" else ")"
-    depth = 0
-    for m in _BRACES.finditer(text, opening + 1):
-        c = m.group()
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            if depth == 0:
-                return m.end() if closing == "}" else None
-            depth -= 1
-        elif c == closing and depth == 0:
-            return m.end()
-    return None
-
-
 def load_bibliography(
     path: str | os.PathLike[str], display_path: str | None = None
 ) -> tuple[Bibliography | None, list[Problem]]:
@@ -260,61 +177,6 @@ def load_bibliography(
     if text is None:
         return None, problems
     return parse_bibliography(text, display_path or str(path), digest)
-
-
-def read_text(
-    path: str | os.PathLike[str], display_path: str | None = None
-) -> tuple[str | None, str, list[Problem]]:
-    """A .bib file's text and the digest of its bytes, or None and why it cannot be read."""
-    shown = display_path or str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        return (
-            None,
-            "",
-            [
-                _error(
-                    shown,
-                    0,
-                    "bibliography file not found",
-                    "Create it or point the plugin's `bibliography` option at it",
-                )
-            ],
-        )
-    except OSError as exc:
-        return (
-            None,
-            "",
-            [
-                _error(
-                    shown,
-                    0,
-                    f"cannot read the bibliography file ({exc.strerror})",
-                    "Check the file's permissions",
-                )
-            ],
-        )
-    try:
-        text = raw.decode("utf-8").removeprefix("\ufeff")  # a BOM is not text outside entries
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return (
-            None,
-            "",
-            [
-                Problem(
-                    shown,
-                    line,
-                    col,
-                    f"bibliography is not UTF-8 (byte 0x{raw[exc.start]:02x})",
-                    "Save the file as UTF-8",
-                    Severity.ERROR,
-                )
-            ],
-        )
-    return text, hashlib.sha256(raw).hexdigest(), []
 
 
 def parse_bibliography(
@@ -342,17 +204,17 @@ def read_entries(
     found: list[Problem] = []
     heads: list[tuple[str, str, int]] = []  # (type, key, line) in file order
     seen: dict[str, tuple[str, int]] = {}
-    lines = _Lines(text)
-    for m in _ENTRY_HEAD.finditer(text):
+    lines = Lines(text)
+    for m in ENTRY_HEAD.finditer(text):
         etype, key = m.group(1).lower(), m.group(2)
-        if etype in _SPECIAL:
+        if etype in SPECIAL_TYPES:
             continue
         line = lines.line(m.start())
         if key.lower() in seen:
             first_key, first_line = seen[key.lower()]
             same = "" if first_key == key else f" (keys differ only in case: '{first_key}')"
             found.append(
-                _error(
+                bib_error(
                     path,
                     line,
                     f"duplicate citation key '{key}', first defined on line {first_line}{same}",
@@ -364,7 +226,7 @@ def read_entries(
         seen[key.lower()] = (key, line)
         heads.append((etype, key, line))
 
-    top = _top_level(text, lines)
+    top = top_level(text, lines)
     syntax: list[Problem] = []
     fields: list[Problem] = []
     broken: set[int] = set()  # lines of entries with a syntax error: no field checks there
@@ -410,7 +272,7 @@ def _syntax_problems(
     path: str,
     heads: list[tuple[str, str, int]],
     text: str,
-    lines: _Lines,
+    lines: Lines,
     broken: set[int],
 ) -> list[Problem]:
     """pybtex's errors as problems; adds the lines of entries with a syntax error to ``broken``."""
@@ -428,13 +290,15 @@ def _syntax_problems(
             if isinstance(error, UndefinedMacro):  # journal = jnl: a @string never defined
                 what = f"undefined string '{what}'"
                 hint = f"Put the value in braces or define it: @string{{{error.args[0]} = {{...}}}}"
-            problems.append(_error(path, line, f"malformed BibTeX: {what}{where}", hint))
+            problems.append(bib_error(path, line, f"malformed BibTeX: {what}{where}", hint))
         else:
             key_line, col = _position_for_message(str(error), heads, text, lines)
             hint = "Fix the entry"
             if "Too many commas" in str(error):
                 hint = "Separate names with ' and ', each written 'Last, First'"
-            problems.append(_error(path, key_line or line, f"malformed BibTeX: {error}", hint, col))
+            problems.append(
+                bib_error(path, key_line or line, f"malformed BibTeX: {error}", hint, col)
+            )
     return problems
 
 
@@ -472,25 +336,7 @@ def _entry_problems(
     return problems
 
 
-def scan_keys(text: str) -> list[str]:
-    """The keys of the entries pybtex will read, in file order, without parsing any entry: the
-    head of each top-level entry (duplicates, in any case, after the first left out).
-
-    What a build converting pages needs before the parse is done (see ``bibcite.references``);
-    the same keys as :func:`read_entries` gives whenever that reports no error.
-    """
-    keys: list[str] = []
-    seen: set[str] = set()
-    for start, _ in _top_level(text, _Lines(text)).spans:
-        m = _ENTRY_HEAD.match(text, start)
-        if m is None or m.group(1).lower() in _SPECIAL or m.group(2).lower() in seen:
-            continue
-        seen.add(m.group(2).lower())
-        keys.append(m.group(2))
-    return keys
-
-
-def _chunks(text: str, top: _TopLevel, chunk_entries: int) -> Iterator[str]:
+def _chunks(text: str, top: TopLevel, chunk_entries: int) -> Iterator[str]:
     """The text pybtex parses, piece by piece: all of it at once when ``chunk_entries`` is 0,
     else ``chunk_entries`` top-level entries at a time (and the unbalanced rest as one piece).
 
@@ -543,7 +389,7 @@ def _pybtex_parse(text: str) -> tuple[list[tuple[str, Entry]], list[Exception]]:
 
 
 def _position_for_message(
-    message: str, heads: list[tuple[str, str, int]], text: str, lines: _Lines
+    message: str, heads: list[tuple[str, str, int]], text: str, lines: Lines
 ) -> tuple[int, int]:
     """Where an error pybtex raised without a line is: the text it quotes (e.g. a name with
     too many commas), else the entry whose key it names; (0, 1) when neither is found."""
@@ -554,7 +400,3 @@ def _position_for_message(
         if re.search(rf"\b{re.escape(key)}\b", message):
             return line, 1
     return 0, 1
-
-
-def _error(path: str, line: int, message: str, hint: str, col: int = 1) -> Problem:
-    return Problem(path, line, col if line else 0, message, hint, Severity.ERROR)

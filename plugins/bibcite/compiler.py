@@ -24,7 +24,8 @@ from markdown.serializers import to_html_string
 from pybtex.backends.plaintext import Backend as PlainTextBackend
 
 from bibcite import cache
-from bibcite.bibliography import BibEntry, read_entries, read_text
+from bibcite.bibliography import BibEntry, read_entries
+from bibcite.bibtext import read_text
 from bibcite.formatting import FormattedReference, ReferenceFormatter
 from bibcite.problems import Problem, Severity
 from bibcite.references import Reference, ReferenceTable, write_table

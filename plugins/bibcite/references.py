@@ -267,7 +267,7 @@ class ReferenceTableCache:
         self._value = table, ([] if stream.reported else problems)
 
     def _start_worker(self) -> BibliographyKeys | None:
-        from bibcite.bibliography import read_text, scan_keys  # pybtex: imported only now
+        from bibcite.bibtext import read_text, scan_keys
 
         text, _, _ = read_text(self._path, self._shown)
         if text is None:
