@@ -237,11 +237,13 @@ def _locate_unrendered(source: str, raw: str, occurrence: int) -> tuple[int, int
 
 
 def cited_on(
-    pages: Iterable[tuple[str, str, PageCitations]],
+    pages: Iterable[tuple[str, str, PageCitations]], keys: Container[str] | None = None
 ) -> dict[str, list[CitingPage]]:
-    """For each key, the pages citing it, in the order given: (title, url, page citations)."""
+    """For each key (of ``keys``, if given), the pages citing it, in the order given: (title,
+    url, page citations)."""
     out: dict[str, list[CitingPage]] = {}
     for title, url, page in pages:
         for key, spots in page.citing.items():
-            out.setdefault(key, []).append(CitingPage(title, url, spots))
+            if keys is None or key in keys:
+                out.setdefault(key, []).append(CitingPage(title, url, spots))
     return out

@@ -201,15 +201,15 @@ class Bibliography:
     entries each). While the search index is built, a page holds its references' plain text
     only; its final HTML gets the full list (see ``bibcite.render``). The table is asked for
     only when such a page is written (last, usually): a worker process may still be formatting
-    entries until then. ``cited_on(file)``: the citing spots of each key, with URLs relative to
-    ``file``.
+    entries until then. ``cited_on(file, keys)``: the citing spots of each of ``keys``, with
+    URLs relative to ``file``.
     """
 
     def __init__(
         self,
         files: list[File],
         table: Callable[[], ReferenceTable],
-        cited_on: Callable[[File], Mapping[str, list[CitingPage]]],
+        cited_on: Callable[[File, set[str]], Mapping[str, list[CitingPage]]],
         per_page: int,
     ) -> None:
         self.table, self.cited_on = table, cited_on
@@ -235,7 +235,8 @@ class Bibliography:
         text = self._search_text.pop(id(file), "")
         if not text:
             return output
-        listing = render_bibliography(self._entries(file), self.cited_on(file))
+        entries = self._entries(file)
+        listing = render_bibliography(entries, self.cited_on(file, {r.key for r in entries}))
         return output.replace(text, listing, 1)
 
 

@@ -100,7 +100,9 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
         self.bibliography = site.Bibliography(
             self.site.bibliography_files,
             self.tables.table,
-            lambda part: cited_on(site.pages_in_order(self.nav, files, self.pages, part)),
+            lambda part, keys: cited_on(
+                site.pages_in_order(self.nav, files, self.pages, part), keys
+            ),
             self.config.references_per_page,
         )
         report(site.uncited_problems(keys, uncited(keys, self.pages.values())))
