@@ -272,11 +272,9 @@ class ReferenceTableCache:
         text, _, _ = read_text(self._path, self._shown)
         if text is None:
             return None  # the problem is the file itself: report it at once, in this process
-        keys = BibliographyKeys(self._shown, tuple(scan_keys(text)))
-        del text
         self.parses += 1
-        self._stream = _Stream(self._path, self._shown, self._style, self._cache)
-        return keys
+        self._stream = _Stream(self._path, self._shown, self._style, self._cache)  # first: it
+        return BibliographyKeys(self._shown, tuple(scan_keys(text)))  # starts up meanwhile
 
     def _compile(self) -> Compiled:
         from bibcite import compiler  # pybtex: only when no cached table fits
