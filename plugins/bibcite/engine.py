@@ -132,7 +132,7 @@ class CitationEngine:
 
         def group(m: re.Match[str]) -> str:
             i = int(m.group(1)) - 1
-            return rendered[i] if i < len(rendered) else m.group(0)
+            return rendered[i] if 0 <= i < len(rendered) else m.group(0)
 
         html = _PLACEHOLDER.sub(group, html)
         if numbers:

@@ -1,7 +1,10 @@
 """Stage 5: HTML for citations, reference lists and the site-wide bibliography.
 
-Pure functions of immutable records; every value that comes from the .bib or the page is
-escaped here (etree escapes attributes and text; HTML strings go through ``html.escape``).
+Pure functions of immutable records, returning HTML strings (a page's citations are rendered
+thousands of times in a large site: strings, not element trees). Every value that comes from
+the page is escaped here exactly as Python-Markdown's serializer escapes text and attributes
+(the golden files hold the same bytes as when these were elements); the formatted entries'
+HTML comes escaped from :mod:`bibcite.compiler`.
 """
 
 from __future__ import annotations
