@@ -12,8 +12,13 @@ cached table fits: a warm build reads one JSON file and never imports pybtex. On
 compiler still formats only the entries the per-entry cache (:mod:`bibcite.cache`, keyed by each
 entry's content and the style version) does not hold.
 
-Nothing here imports MkDocs or pybtex, and nothing raises on bad cache contents: any doubt means
-the table is built again.
+A large .bib file is read by a worker process while the build converts its pages
+(:class:`_Stream`, running :func:`bibcite.compiler.main`): the build gets the keys from a scan at
+once, the parsed entries' numbers and the file's problems when its pages are converted, and the
+formatted entries as it writes the pages, in the order it needs them.
+
+Nothing here imports MkDocs or pybtex, and nothing raises on bad cache contents or a failed
+worker: any doubt means the table is built again, in this process.
 """
 
 from __future__ import annotations
