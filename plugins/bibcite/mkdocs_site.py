@@ -22,7 +22,7 @@ from mkdocs.structure.pages import Page
 from bibcite.engine import PageCitations
 from bibcite.problems import Problem, Severity
 from bibcite.references import BibliographyKeys, Reference, ReferenceTable
-from bibcite.render import CitingPage, render_bibliography, search_text
+from bibcite.render import CitingPage, bibliography_parts, search_text
 
 if TYPE_CHECKING:
     from bibcite import subtypes as subtype_pages
@@ -235,9 +235,12 @@ class Bibliography:
         text = self._search_text.pop(id(file), "")
         if not text:
             return output
+        at = output.find(text)
+        if at < 0:
+            return output
         entries = self._entries(file)
-        listing = render_bibliography(entries, self.cited_on(file, {r.key for r in entries}))
-        return output.replace(text, listing, 1)
+        listing = bibliography_parts(entries, self.cited_on(file, {r.key for r in entries}))
+        return "".join([output[:at], *listing, output[at + len(text) :]])
 
 
 def shown(path: Path, root: Path) -> str:

@@ -423,7 +423,8 @@ def _read_table(
     """The stored table of this file's exact bytes and this style, or None."""
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        data = json.loads(_table_file(cache_dir, digest, style).read_text(encoding="utf-8"))
+        # Bytes, not text: a str of non-Latin-1 text takes twice the memory while it is decoded.
+        data = json.loads(_table_file(cache_dir, digest, style).read_bytes())
         if data["format"] != _stamp(style) or data["digest"] != digest or data["path"] != shown:
             return None
         refs = tuple(Reference(*r) for r in data["references"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from bibcite.numbering import compress, format_run
@@ -165,23 +165,25 @@ class CitingPage:
     groups: tuple[int, ...]
 
 
-def render_bibliography(
+def bibliography_parts(
     refs: Sequence[Reference],
     cited_on: Mapping[str, Sequence[CitingPage]],
-) -> str:
-    """Every entry in file order, numbered by position, with "Cited on:" links to each spot."""
-    items = []
+) -> Iterator[str]:
+    """Every entry in file order, numbered by position, with "Cited on:" links to each spot:
+    the HTML list in pieces, for the caller to join into the page (a bibliography can be
+    megabytes: no intermediate copy of it)."""
+    yield '<ol class="references bibliography">\n'
     for ref in refs:
         pages = cited_on.get(ref.key, ())
         spots = "".join(
             _cited_on_page(page, last=n == len(pages) - 1) for n, page in enumerate(pages)
         )
         where = f"Cited on: {spots}" if pages else "Not cited on any page."
-        items.append(
+        yield (
             f'<li id="{ref_id(ref.key)}" value="{ref.index}">{ref.item}'
             f'<div class="cited-on">{where}</div></li>\n'
         )
-    return f'<ol class="references bibliography">\n{"".join(items)}</ol>'
+    yield "</ol>"
 
 
 def _cited_on_page(page: CitingPage, last: bool) -> str:
@@ -201,5 +203,5 @@ def _cited_on_page(page: CitingPage, last: bool) -> str:
 def search_text(refs: Sequence[Reference]) -> str:
     """The bibliography as the search index sees it: each reference's plain text, in one
     paragraph (one search section either way; a list of thousands of items costs the indexer
-    far more for the same text). Swapped for :func:`render_bibliography` once indexed."""
+    far more for the same text). Swapped for :func:`bibliography_parts` once indexed."""
     return f'<p class="bibliography-search">{_text(" ".join(r.text for r in refs))}</p>'
