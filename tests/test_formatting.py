@@ -310,6 +310,28 @@ def test_cached_problems_name_the_current_path_and_line() -> None:
     assert [(p.path, p.line) for p in formatter.problems] == [("a.bib", 1), ("b.bib", 4)]
 
 
+@pytest.mark.parametrize(
+    ("authors", "expected"),
+    [
+        ("M{\\\"u}ller, A. and von Erd{\\H{o}}s, P., Jr", []),
+        ("M\\weird{u}ller, A. and Smith, J.",
+         ["cannot convert LaTeX in 'M\\weird{u}ller, A.': unknown LaTeX command '\\weird'"]),
+        ("Smith, J\\odd{x}.",
+         ["cannot convert LaTeX in 'Smith, J\\odd{x}.': unknown LaTeX command '\\odd'"]),
+        ("Doe, A. and others", []),
+    ],
+)  # fmt: skip
+def test_latex_problems_in_names_name_the_person(authors: str, expected: list[str]) -> None:
+    """Each part of a name the style prints (last names, each given name, Jr) is checked: an
+    undecodable one is reported once, naming the whole name as written."""
+    entry = entries(f"@article{{k, author={{{authors}}}, title={{T}}, journal={{J}}, year=2001}}")[
+        0
+    ]
+    _, problems = format_entry(entry, "t.bib")
+    assert [p.message for p in problems] == [f"entry 'k', field 'author': {m}" for m in expected]
+    assert all(p.line == 1 for p in problems)
+
+
 # -- any input --------------------------------------------------------------------------------
 
 _TOKENS = [*"ab <>&\"{}\\$^_~-.,:;%#'", "\\emph", "\\'", '\\"', "\\foo", "\\href"]

@@ -22,7 +22,7 @@ from pybtex.richtext import Text
 from bibcite.bibliography import BibEntry
 from bibcite.cache import FormattedCache
 from bibcite.problems import Problem, Severity
-from bibcite.style import RENDERED_FIELDS, RENDERED_ROLES, decode_latex
+from bibcite.style import RENDERED_FIELDS, RENDERED_ROLES, decode_latex, name_values
 from bibcite.versions import DEFAULT_STYLE, style_version
 
 _SAFE_URL = re.compile(r"(?i)^(?:https?://|mailto:|/|#)")
@@ -97,9 +97,10 @@ def _latex_issues(entry: BibEntry) -> list[_Issue]:
             issues.append(_Issue(name, f"cannot convert LaTeX: {issue}", _LATEX_HINT))
     for role in RENDERED_ROLES:
         for person in entry.entry.persons.get(role, ()):
-            for issue in decode_latex(str(person))[1]:
-                issues.append(_Issue(role, f"cannot convert LaTeX in '{person}': {issue}",
-                                     _LATEX_HINT))  # fmt: skip
+            for value in name_values(person):
+                for issue in decode_latex(value)[1]:
+                    issues.append(_Issue(role, f"cannot convert LaTeX in '{person}': {issue}",
+                                         _LATEX_HINT))  # fmt: skip
     return issues
 
 

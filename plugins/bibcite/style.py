@@ -356,6 +356,17 @@ def _initials(given: Iterable[str]) -> str:
     return "".join(out)
 
 
+def name_values(person: Any) -> list[str]:
+    """The parts of a name :func:`format_person` decodes from LaTeX, each as it decodes it: the
+    ``von`` and last names together, each given name, the ``Jr`` part. (Checking these for
+    LaTeX problems, rather than the whole name, shares the decoding with the formatting.)"""
+    last = " ".join([*person.prelast_names, *person.last_names])
+    if last == "others" and not person.first_names and not person.middle_names:
+        return []
+    lineage = [" ".join(person.lineage_names)] if person.lineage_names else []
+    return [last, *person.first_names, *person.middle_names, *lineage]
+
+
 def format_person(person: Any) -> Text:
     """``Reiter, N.`` → ``Reiter N``; ``others`` → ``et al.``."""
     last = " ".join([*person.prelast_names, *person.last_names])
