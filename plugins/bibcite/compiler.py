@@ -142,7 +142,7 @@ def main(argv: list[str]) -> None:
         if len(batch) >= 32:
             _send(out, ("refs", batch))
             batch = []
-    _send(out, ("refs", batch))
+    _send(out, ("refs", batch))  # the last ones: the build can write its last pages meanwhile
     formatting = formatter.take_problems()
     error = formatter.save()
     if entries and cache_dir:  # the table, for the next build (written here, off the build)

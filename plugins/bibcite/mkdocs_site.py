@@ -21,7 +21,7 @@ from mkdocs.structure.pages import Page
 
 from bibcite.engine import PageCitations
 from bibcite.problems import Problem, Severity
-from bibcite.references import BibliographyKeys, Reference, ReferenceTable
+from bibcite.references import BibliographyKeys, Reference
 from bibcite.render import CitingPage, bibliography_parts, search_text
 
 if TYPE_CHECKING:
@@ -199,27 +199,27 @@ def add_anchors(page: Page, citations: PageCitations) -> None:
 class Bibliography:
     """The generated pages listing every entry (one, or several of ``references_per_page``
     entries each). While the search index is built, a page holds its references' plain text
-    only; its final HTML gets the full list (see ``bibcite.render``). The table is asked for
+    only; its final HTML gets the full list (see ``bibcite.render``). The entries are asked for
     only when such a page is written (last, usually): a worker process may still be formatting
-    entries until then. ``cited_on(file, keys)``: the citing spots of each of ``keys``, with
+    them until then. ``cited_on(file, keys)``: the citing spots of each of ``keys``, with
     URLs relative to ``file``.
     """
 
     def __init__(
         self,
         files: list[File],
-        table: Callable[[], ReferenceTable],
+        references: Callable[[], tuple[Reference, ...]],
         cited_on: Callable[[File, set[str]], Mapping[str, list[CitingPage]]],
         per_page: int,
     ) -> None:
-        self.table, self.cited_on = table, cited_on
+        self.references, self.cited_on = references, cited_on
         self.parts = {id(f): n for n, f in enumerate(files)}
         self.per_page = per_page
         self._search_text: dict[int, str] = {}
 
     def _entries(self, file: File) -> tuple[Reference, ...]:
         n = self.parts[id(file)]
-        refs = self.table().references
+        refs = self.references()
         last = n == len(self.parts) - 1  # takes any rest: all of it, when there is one page
         return refs[n * self.per_page : None if last else (n + 1) * self.per_page]
 

@@ -99,7 +99,7 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
         assert self.site is not None
         self.bibliography = site.Bibliography(
             self.site.bibliography_files,
-            self.tables.table,
+            self.tables.all_references,
             lambda part, keys: cited_on(
                 site.pages_in_order(self.nav, files, self.pages, part), keys
             ),

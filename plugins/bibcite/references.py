@@ -248,6 +248,16 @@ class ReferenceTableCache:
         table = self.table()
         return table.by_key, table.index
 
+    def all_references(self) -> tuple[Reference, ...]:
+        """Every entry, in file order, as soon as each is formatted (the worker may still be
+        saving its caches: :meth:`table`, with the formatting problems, waits for that too)."""
+        stream = self._stream
+        if stream is not None:
+            if stream.ensure(stream.index):
+                return tuple(sorted(stream.refs.values(), key=lambda r: r.index))
+            self._fall_back(stream)
+        return self.table().references
+
     def table(self) -> ReferenceTable:
         """The whole table, its formatting problems included."""
         stream = self._stream
@@ -329,6 +339,7 @@ class _Stream:
         self.reported = False  # the file's problems were given to the caller
         self.formatted = 0
         self.cache_error: str | None = None
+        self._arrived: list[str] = []  # the keys of the last message's entries
         self._parsed: tuple[list[tuple[str, int, int]], list[Problem], str] | None = None
         self._done: tuple[ReferenceTable | None, list[Problem]] | None = None
 
@@ -353,11 +364,12 @@ class _Stream:
         threading.Thread(target=write, daemon=True).start()
 
     def ensure(self, keys: Iterable[str]) -> bool:
-        missing = [k for k in keys if k in self.index and k not in self.refs]
+        """Read until the entries of ``keys`` (those the file has) are here; False on failure."""
+        missing = {k for k in keys if k in self.index and k not in self.refs}
         while missing and self._done is None:
             if not self._read():
                 return False
-            missing = [k for k in missing if k not in self.refs]
+            missing.difference_update(self._arrived)
         return self._parsed is not None
 
     def finish(self) -> tuple[ReferenceTable | None, list[Problem]] | None:
@@ -378,6 +390,7 @@ class _Stream:
                 self.index = {key: index for key, index, _ in entries}
             elif kind == "refs":
                 self.refs.update((r.key, r) for r in message[1])
+                self._arrived = [r.key for r in message[1]]
             elif kind == "done":
                 formatting, _, _ = message[1:]
                 entries, problems, digest = self._parsed or ([], [], "")
