@@ -326,37 +326,22 @@ def bench_size(name: str, size: Size, legs: Sequence[str], reps: int, workdir: P
 
 
 def ratios(s: dict[str, dict[str, Any]]) -> dict[str, float]:
-    def wall(leg: str) -> float | None:
-        v = s.get(leg, {}).get("median_wall_s")
+    def metric(leg: str, key: str) -> float | None:
+        v = s.get(leg, {}).get(key)
         return float(v) if v else None
 
-    def cpu(leg: str) -> float | None:
-        v = s.get(leg, {}).get("median_cpu_s")
-        return float(v) if v else None
-
-    def rss(leg: str) -> float | None:
-        v = s.get(leg, {}).get("peak_rss_mib")
-        return float(v) if v else None
-
-    def tree_rss(leg: str) -> float | None:
-        v = s.get(leg, {}).get("peak_tree_rss_mib")
-        return float(v) if v else None
-
+    wall = [(f"{num}/{den}", num, den, "median_wall_s") for num, den in RATIO_PAIRS]
+    cpu = [(f"cpu {num}/{den}", num, den, "median_cpu_s") for num, den in RATIO_PAIRS]
+    memory = [
+        (f"{label} {num}/baseline", num, "baseline", key)
+        for num in ("bibcite", "bibcite-warm", "bibtex")
+        for label, key in (("rss", "peak_rss_mib"), ("tree rss", "peak_tree_rss_mib"))
+    ]
     out: dict[str, float] = {}
-    for num, den in RATIO_PAIRS:
-        a, b = wall(num), wall(den)
+    for name, num, den, key in wall + cpu + memory:
+        a, b = metric(num, key), metric(den, key)
         if a and b:
-            out[f"{num}/{den}"] = a / b
-        a, b = cpu(num), cpu(den)
-        if a and b:
-            out[f"cpu {num}/{den}"] = a / b
-    for num in ("bibcite", "bibcite-warm", "bibtex"):
-        a, b = rss(num), rss("baseline")
-        if a and b:
-            out[f"rss {num}/baseline"] = a / b
-        a, b = tree_rss(num), tree_rss("baseline")
-        if a and b:
-            out[f"tree rss {num}/baseline"] = a / b
+            out[name] = a / b
     return out
 
 

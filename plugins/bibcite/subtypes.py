@@ -936,53 +936,26 @@ def _check_tree(parsed: list[Subtype], failed: set[str]) -> tuple[list[Subtype],
     known = sorted(set(by_slug) | failed)
     bad: set[str] = set()
     names: dict[str, Subtype] = {}
+
+    def reject(s: Subtype, field: str, message: str, hint: str) -> None:
+        problems.append(_error(s.path, s.field_lines.get(field, 1), 1, message, hint))
+        bad.add(s.slug)
+
     for s in sorted(parsed, key=lambda s: s.slug):
         folded = s.name.casefold()
         if folded in names:
-            problems.append(
-                _error(
-                    s.path,
-                    s.field_lines.get("name", 1),
-                    1,
-                    f"name '{s.name}' is also used by {names[folded].path}",
-                    "Give each subtype its own name",
-                )
-            )
-            bad.add(s.slug)
+            reject(s, "name", f"name '{s.name}' is also used by {names[folded].path}",
+                   "Give each subtype its own name")  # fmt: skip
         names.setdefault(folded, s)
         if s.slug in TYPES and s.parent is None and s.slug not in s.classification:
-            problems.append(
-                _error(
-                    s.path,
-                    s.field_lines.get("classification", 1),
-                    1,
-                    f"major type '{s.slug}' is not classified as '{s.slug}'",
-                    f"Write `classification: [{s.slug}]`",
-                )
-            )
-            bad.add(s.slug)
+            reject(s, "classification", f"major type '{s.slug}' is not classified as '{s.slug}'",
+                   f"Write `classification: [{s.slug}]`")  # fmt: skip
         if s.slug in TYPES and s.parent is not None:
-            problems.append(
-                _error(
-                    s.path,
-                    s.field_lines.get("parent", 1),
-                    1,
-                    f"major type '{s.slug}' has a parent",
-                    "Remove `parent`: the four major types are the top of the tree",
-                )
-            )
-            bad.add(s.slug)
+            reject(s, "parent", f"major type '{s.slug}' has a parent",
+                   "Remove `parent`: the four major types are the top of the tree")  # fmt: skip
         if s.parent is not None and s.parent not in by_slug and s.parent not in failed:
-            problems.append(
-                _error(
-                    s.path,
-                    s.field_lines.get("parent", 1),
-                    1,
-                    f"unknown parent '{s.parent}'",
-                    _did_you_mean(s.parent, known, what="the slug (file name without .md) of"),
-                )
-            )
-            bad.add(s.slug)
+            hint = _did_you_mean(s.parent, known, what="the slug (file name without .md) of")
+            reject(s, "parent", f"unknown parent '{s.parent}'", hint)
     # cycles: follow each parent chain; report each cycle once, at its first slug
     reported: set[frozenset[str]] = set()
     for s in sorted(parsed, key=lambda s: s.slug):
