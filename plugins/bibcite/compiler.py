@@ -84,16 +84,19 @@ def compile_table(
     if text is None:
         return Compiled((), tuple(problems), (), digest, 0)
     before = formatter.formatted_count
-    refs = []
+    refs: list[Reference] = []
     for chunk in read_entries(text, shown, problems, chunk_entries):
-        for entry in chunk:
-            ref = formatter.format(entry, shown)
-            refs.append(Reference(entry.key, entry.index, entry.line, ref.text,
-                                  reference_item(entry, ref)))  # fmt: skip
+        refs.extend(_reference(entry, formatter, shown) for entry in chunk)
     formatting = tuple(formatter.take_problems())
     error = formatter.save()
     done = formatter.formatted_count - before
     return Compiled(tuple(refs), tuple(problems), formatting, digest, done, error)
+
+
+def _reference(entry: BibEntry, formatter: ReferenceFormatter, shown: str) -> Reference:
+    """One entry formatted (once: the formatter memoizes), as the table holds it."""
+    ref = formatter.format(entry, shown)
+    return Reference(entry.key, entry.index, entry.line, ref.text, reference_item(entry, ref))
 
 
 def main(argv: list[str]) -> None:
@@ -134,9 +137,7 @@ def main(argv: list[str]) -> None:
             continue
         entry = entries[todo[position]]
         position += 1
-        ref = formatter.format(entry, shown)
-        done[entry.key] = Reference(entry.key, entry.index, entry.line, ref.text,
-                                    reference_item(entry, ref))  # fmt: skip
+        done[entry.key] = _reference(entry, formatter, shown)
         batch.append(done[entry.key])
         entry.__dict__.pop("entry", None)
         if len(batch) >= 32:

@@ -168,25 +168,28 @@ def _generated(
 
 
 def pages_in_order(
-    nav: Navigation,
-    files: Files,
-    pages: Mapping[str, PageCitations],
-    bibliography_file: File | None,
-) -> list[tuple[str, str, PageCitations]]:
-    """Citing pages in navigation order (then by path): (title, url from the bibliography page,
-    citations). The order is the site's, not the order pages happened to be processed in."""
+    nav: Navigation, files: Files, pages: Mapping[str, PageCitations]
+) -> list[tuple[str, File, PageCitations]]:
+    """Citing pages in navigation order (then by path): (title, file, citations). The order is
+    the site's, not the order pages happened to be processed in."""
     ordered = [p.file.src_uri for p in nav.pages]
     ordered += sorted(set(pages) - set(ordered))
     out = []
     for src_uri in ordered:
         result = pages.get(src_uri)
         file = files.get_file_from_path(src_uri)
-        if result is None or not result.keys or file is None or file is bibliography_file:
+        if result is None or not result.keys or file is None:
             continue
         title = (file.page.title if file.page else None) or src_uri
-        url = file.url_relative_to(bibliography_file) if bibliography_file else file.url
-        out.append((str(title), url, result))
+        out.append((str(title), file, result))
     return out
+
+
+def seen_from(
+    pages: list[tuple[str, File, PageCitations]], here: File
+) -> list[tuple[str, str, PageCitations]]:
+    """The citing pages with their URLs relative to the page ``here``."""
+    return [(title, file.url_relative_to(here), result) for title, file, result in pages]
 
 
 def add_anchors(page: Page, citations: PageCitations) -> None:
@@ -216,10 +219,13 @@ class Bibliography:
         self.parts = {id(f): n for n, f in enumerate(files)}
         self.per_page = per_page
         self._search_text: dict[int, str] = {}
+        self._all: tuple[Reference, ...] | None = None
 
     def _entries(self, file: File) -> tuple[Reference, ...]:
         n = self.parts[id(file)]
-        refs = self.references()
+        if self._all is None:  # asked for once, when the first of these pages is reached
+            self._all = self.references()
+        refs = self._all
         last = n == len(self.parts) - 1  # takes any rest: all of it, when there is one page
         return refs[n * self.per_page : None if last else (n + 1) * self.per_page]
 

@@ -97,12 +97,11 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
         report(problems)  # of the .bib file, if parsed in the background
         assert keys is not None  # an unusable bibliography is an ERROR, reported above
         assert self.site is not None
+        citing = site.pages_in_order(self.nav, files, self.pages)
         self.bibliography = site.Bibliography(
             self.site.bibliography_files,
             self.tables.all_references,
-            lambda part, keys: cited_on(
-                site.pages_in_order(self.nav, files, self.pages, part), keys
-            ),
+            lambda part, keys: cited_on(site.seen_from(citing, part), keys),
             self.config.references_per_page,
         )
         report(site.uncited_problems(keys, uncited(keys, self.pages.values())))

@@ -10,6 +10,7 @@ HTML comes escaped from :mod:`bibcite.compiler`.
 from __future__ import annotations
 
 import functools
+import html
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ def tooltip_text(text: str) -> str:
 
 def _text(s: str) -> str:
     """Escaped as Python-Markdown's serializer escapes element text (every ``&`` included)."""
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return html.escape(s, quote=False)
 
 
 def _attr(s: str) -> str:
