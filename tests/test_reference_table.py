@@ -46,8 +46,9 @@ def load(bib: Path, cache: Path | None, background: str = "never") -> ReferenceT
 
 def test_a_warm_load_neither_parses_nor_formats_and_gives_the_same_table(tmp_path: Path) -> None:
     bib = project(tmp_path, WITH_PROBLEM + WITH_LATEX)
-    cold = ReferenceTableCache()
-    keys, cold_problems = cold.load(bib, "bibliography.bib", "medscape", tmp_path / "cache")
+    cold = ReferenceTableCache()  # in process: its problems come with the keys
+    keys, cold_problems = cold.load(bib, "bibliography.bib", "medscape", tmp_path / "cache",
+                                    "never")  # fmt: skip
     cold_table = cold.table()
     assert cold.parses == 1 and cold.formatted == len(cold_table) == 37
 
@@ -219,14 +220,14 @@ def test_the_key_scan_finds_the_parsed_keys(text: str) -> None:
 
 
 def test_the_worker_runs_from_a_bare_interpreter(tmp_path: Path) -> None:
-    """``python -c "import bibcite.compiler ..."`` as the plugin starts it, on the real .bib:
+    """``python -c "import bibcite.worker ..."`` as the plugin starts it, on the real .bib:
     its messages decode to the parsed index, formatted entries and a final summary."""
     import pickle
     import subprocess
 
     bib = project(tmp_path)
     proc = subprocess.run(
-        [sys.executable, "-c", "import sys, bibcite.compiler as c; c.main(sys.argv[1:])",
+        [sys.executable, "-c", "import sys, bibcite.worker as w; w.main(sys.argv[1:])",
          json.dumps([str(bib), "bibliography.bib", "medscape", None])],
         input=b"", capture_output=True, check=True, timeout=120,
     )  # fmt: skip

@@ -55,6 +55,11 @@ REQUIRED_FIELDS: Mapping[str, tuple[str, ...]] = {
 }
 DEFAULT_REQUIRED = ("author", "title", "year")
 
+#: Entries parsed at a time (:func:`read_entries`) when the whole file is read for a table:
+#: pybtex's objects for a whole large file would take several times the memory of the table
+#: made from them.
+CHUNK_ENTRIES = 500
+
 
 #: A person's name as pybtex splits it: first, middle, prelast ("von"), last, lineage ("Jr").
 NameParts = tuple[

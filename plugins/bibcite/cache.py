@@ -28,7 +28,7 @@ from pathlib import Path
 #: Where the cache lives, relative to the project (the directory of ``mkdocs.yml``).
 DEFAULT_DIR = Path(".cache") / "bibcite"
 #: Layout of the cache file itself; a file of another format is ignored.
-FORMAT = 1
+FORMAT = 2
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 

@@ -8,37 +8,30 @@ table fits. Nothing here raises on bad input: problems are returned, as everywhe
 from __future__ import annotations
 
 import functools
-import json
 import os
-import pickle
 import re
-import select
-import sys
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 from urllib.parse import quote, quote_plus
 
-from markdown.serializers import to_html_string
 from pybtex.backends.plaintext import Backend as PlainTextBackend
 
 from bibcite import cache
-from bibcite.bibliography import BibEntry, read_entries
+from bibcite.bibliography import CHUNK_ENTRIES, BibEntry, read_entries
 from bibcite.bibtext import read_text
-from bibcite.formatting import FormattedReference, ReferenceFormatter
+from bibcite.formatting import (
+    FormattedReference,
+    ReferenceFormatter,
+    escape_attribute,
+    escape_text,
+)
 from bibcite.problems import Problem, Severity
-from bibcite.references import Reference, ReferenceTable, write_table
+from bibcite.references import Reference, ReferenceTable
 from bibcite.style import decode_latex
-from bibcite.syntax import escape_ampersands
 from bibcite.versions import style_version
 
 WEB_TYPES = frozenset({"online", "misc", "electronic", "www"})
-
-
-#: Entries parsed at a time: pybtex's objects for a whole large file would take several times
-#: the memory of the table made from them.
-CHUNK_ENTRIES = 500
 
 
 def make_formatter(style: str, cache_dir: str | os.PathLike[str] | None) -> ReferenceFormatter:
@@ -86,79 +79,17 @@ def compile_table(
     before = formatter.formatted_count
     refs: list[Reference] = []
     for chunk in read_entries(text, shown, problems, chunk_entries):
-        refs.extend(_reference(entry, formatter, shown) for entry in chunk)
+        refs.extend(reference(entry, formatter, shown) for entry in chunk)
     formatting = tuple(formatter.take_problems())
     error = formatter.save()
     done = formatter.formatted_count - before
     return Compiled(tuple(refs), tuple(problems), formatting, digest, done, error)
 
 
-def _reference(entry: BibEntry, formatter: ReferenceFormatter, shown: str) -> Reference:
+def reference(entry: BibEntry, formatter: ReferenceFormatter, shown: str) -> Reference:
     """One entry formatted (once: the formatter memoizes), as the table holds it."""
     ref = formatter.format(entry, shown)
     return Reference(entry.key, entry.index, entry.line, ref.text, reference_item(entry, ref))
-
-
-def main(argv: list[str]) -> None:
-    """The worker process of ``bibcite.references``: builds a table while that process converts
-    pages, and streams it back. ``argv``: ``[json.dumps([path, shown, style, cache_dir])]``.
-
-    Messages on stdout, each a 4-byte length then a pickle: ``("parsed", [(key, index, line)],
-    problems, digest)`` once the file is parsed; ``("refs", [Reference, ...])`` as entries are
-    formatted; ``("done", formatting_problems, formatted_count, cache_error)``. Entries are
-    formatted in file order until a line of JSON on stdin gives the order the pages need them
-    in (the caller then reads them as it writes the pages); the rest follow in file order.
-    """
-    path, shown, style, cache_dir = json.loads(argv[0])
-    out = sys.stdout.buffer
-    formatter = make_formatter(style, cache_dir)
-    text, digest, problems = read_text(path, shown)
-    entries: dict[str, BibEntry] = {}
-    readable = text is not None
-    if text is not None:
-        for chunk in read_entries(text, shown, problems, CHUNK_ENTRIES):
-            for entry in chunk:
-                entry.__dict__.pop("entry", None)  # pybtex's objects: made again one at a time
-                entries[entry.key] = entry
-        del text
-    parsed = [(e.key, e.index, e.line) for e in entries.values()]
-    _send(out, ("parsed", parsed, problems, digest))
-    if not readable or any(p.severity is Severity.ERROR for p in problems):
-        entries = {}
-    todo, order_read, batch = list(entries), False, []
-    done: dict[str, Reference] = {}
-    position = 0
-    while position < len(todo):
-        if not order_read and select.select([sys.stdin], [], [], 0)[0]:
-            order_read = True
-            wanted = [k for k in json.loads(sys.stdin.readline() or "[]") if k in entries]
-            todo = [k for k in dict.fromkeys([*wanted, *todo]) if k not in done]
-            position = 0
-            continue
-        entry = entries[todo[position]]
-        position += 1
-        done[entry.key] = _reference(entry, formatter, shown)
-        batch.append(done[entry.key])
-        entry.__dict__.pop("entry", None)
-        if len(batch) >= 32:
-            _send(out, ("refs", batch))
-            batch = []
-    _send(out, ("refs", batch))  # the last ones: the build can write its last pages meanwhile
-    formatting = formatter.take_problems()
-    error = formatter.save()
-    if entries and cache_dir:  # the table, for the next build (written here, off the build)
-        refs = tuple(sorted(done.values(), key=lambda r: r.index))
-        table = ReferenceTable.of(shown, digest, refs, tuple(formatting))
-        write_table(Path(cache_dir), table, problems, style)
-    _send(out, ("done", formatting, formatter.formatted_count, error))
-    out.flush()
-    os._exit(0)  # no interpreter teardown: the parent is waiting, and nothing is left to do
-
-
-def _send(out: BinaryIO, message: tuple[object, ...]) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    out.write(len(data).to_bytes(4, "big") + data)
-    out.flush()
 
 
 # -- an entry's list item ---------------------------------------------------------------------
@@ -195,21 +126,15 @@ def doi_url(entry: BibEntry) -> str | None:
     return "https://doi.org/" + quote(doi, safe="/:;()._-")
 
 
-def _markup(ref: FormattedReference) -> etree.Element:
-    """The formatted reference as elements. The formatter's HTML is escaped XHTML; anything
-    that does not parse is shown as its plain text rather than inserted raw."""
+def _markup(ref: FormattedReference) -> str:
+    """The formatted reference's HTML, checked: it is escaped XHTML, as Python-Markdown's
+    serializer writes it (:class:`bibcite.formatting.FormattedReference`); anything that does
+    not parse is shown as its plain text rather than inserted raw."""
     try:
-        span = etree.fromstring(f'<span class="reference-text">{ref.html}</span>')
+        etree.fromstring(f"<span>{ref.html}</span>")
     except etree.ParseError:
-        span = etree.Element("span", {"class": "reference-text"})
-        span.text = ref.text
-    return span
-
-
-def _link(parent: etree.Element, cls: str, href: str, text: str, **attrs: str) -> etree.Element:
-    a = etree.SubElement(parent, "a", {"class": cls, "href": href, **attrs})
-    a.text = text
-    return a
+        return escape_text(ref.text)
+    return ref.html
 
 
 def web_url(entry: BibEntry) -> str | None:
@@ -221,9 +146,7 @@ def web_url(entry: BibEntry) -> str | None:
 def reference_item(entry: BibEntry, ref: FormattedReference) -> str:
     """The inner HTML of an entry's list item, the same on every page: the formatted reference
     and its links (PubMed and DOI, or the web page), escaped as Python-Markdown escapes."""
-    li = etree.Element("li")
-    li.append(_markup(ref))
-    li[0].tail = " "
+    parts = [f'<span class="reference-text">{_markup(ref)}</span>']
     web = web_url(entry) if entry.type in WEB_TYPES else None
     if web:  # a web page is not in PubMed: link the page itself
         links = [("reference-web", web, "Online")]
@@ -233,6 +156,5 @@ def reference_item(entry: BibEntry, ref: FormattedReference) -> str:
         if doi:
             links.append(("reference-doi", doi, "DOI"))
     for cls, href, text in links:
-        _link(li, cls, href, text, rel="noopener").tail = " "
-    html: str = to_html_string(escape_ampersands(li))
-    return html[len("<li>") : -len("</li>")]
+        parts.append(f'<a class="{cls}" href="{escape_attribute(href)}" rel="noopener">{text}</a>')
+    return " ".join(parts) + " "

@@ -66,6 +66,9 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
             keys, Numbering(self.config.numbering), self.config.references_title
         )
         self.pages: dict[str, PageCitations] = {}
+        # Pages' problems wait for the .bib file's (known once pages are converted, when a worker
+        # reads it): a broken .bib is reported alone, not after warnings it caused.
+        self.page_problems: list[Problem] = []
         config.markdown_extensions.append(CitationExtension(self.engine))  # type: ignore[arg-type]
         return config
 
@@ -89,12 +92,13 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
         result, problems = self.engine.end_page()
         self.pages[page.file.src_uri] = result
         site.add_anchors(page, result)
-        report(problems)
+        self.page_problems.extend(problems)
         return html
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         keys, problems = self.tables.start_output(citation_order(self.pages.values()))
         report(problems)  # of the .bib file, if parsed in the background
+        report(self.page_problems)
         assert keys is not None  # an unusable bibliography is an ERROR, reported above
         assert self.site is not None
         citing = site.pages_in_order(self.nav, files, self.pages)

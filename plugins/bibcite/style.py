@@ -151,6 +151,7 @@ def _restore(s: str) -> str:
 
 
 _NEEDS_CODEC = re.compile(r"[\\~$`%\t\n\r\f\v]|--|''|,,|!`|\?`|^ | $|  ")
+_BRACE = re.compile(r"[{}]")
 
 
 def decode_latex(value: str) -> tuple[Text, list[str]]:
@@ -168,6 +169,9 @@ def decode_latex(value: str) -> tuple[Text, list[str]]:
 # value can be shared).
 @functools.lru_cache(maxsize=1 << 16)
 def _decode_latex(value: str) -> tuple[Text, tuple[str, ...]]:
+    if _NEEDS_CODEC.search(value) is None and _BRACE.search(value) is None:
+        # Plain text (most field values): nothing below would change it.
+        return (Text(String(value)) if value else Text()), ()
     issues: list[str] = []
     raw = value
     for pattern, placeholder in _ESCAPES:
@@ -206,9 +210,8 @@ def _parse_braces(s: str) -> list[str | _Group] | None:
     """
     stack: list[list[str | _Group]] = [[]]
     start = 0
-    for pos, ch in enumerate(s):
-        if ch not in "{}":
-            continue
+    for m in _BRACE.finditer(s):
+        pos, ch = m.start(), m.group()
         if pos > start:
             stack[-1].append(s[start:pos])
         start = pos + 1
@@ -369,15 +372,31 @@ def name_values(person: Any) -> list[str]:
 
 def format_person(person: Any) -> Text:
     """``Reiter, N.`` → ``Reiter N``; ``others`` → ``et al.``."""
-    last = " ".join([*person.prelast_names, *person.last_names])
-    if last == "others" and not person.first_names and not person.middle_names:
+    return _format_name(
+        tuple(person.first_names), tuple(person.middle_names), tuple(person.prelast_names),
+        tuple(person.last_names), tuple(person.lineage_names),
+    )  # fmt: skip
+
+
+# A name is formatted once per process: the same authors recur across a bibliography (the
+# result is shared like decoded fields: pybtex's rich text is never changed in place).
+@functools.lru_cache(maxsize=1 << 16)
+def _format_name(
+    first: tuple[str, ...],
+    middle: tuple[str, ...],
+    prelast: tuple[str, ...],
+    last_names: tuple[str, ...],
+    lineage: tuple[str, ...],
+) -> Text:
+    last = " ".join([*prelast, *last_names])
+    if last == "others" and not first and not middle:
         return Text("et al.")
     parts: list[BaseText] = [*decode_latex(last)[0].parts]
-    initials = _initials([*person.first_names, *person.middle_names])
+    initials = _initials([*first, *middle])
     if initials:
         parts.append(String(" " + initials))
-    if person.lineage_names:
-        parts.append(String(" " + _plain(" ".join(person.lineage_names))))
+    if lineage:
+        parts.append(String(" " + _plain(" ".join(lineage))))
     return Text(*parts)
 
 
@@ -493,7 +512,11 @@ class MedscapeStyle(BaseStyle):  # type: ignore[misc]
         return FormattedEntry(entry.key, text, label)
 
     def get_template(self, entry: Any) -> Any:
-        """The template for ``entry``'s type, or the generic one."""
+        """The template for ``entry``'s type, or the generic one.
+
+        Each template is made once per getter: they depend on the entry type only, and making
+        one costs about a tenth of using it. (Keyed by the getter's function, so a subclass or a
+        replaced getter gets its own.)"""
         etype = entry.type.lower()
         getter = getattr(self, f"get_{etype}_template", None)
         if getter is None:
@@ -504,7 +527,11 @@ class MedscapeStyle(BaseStyle):  # type: ignore[misc]
                 "inbook": self.get_incollection_template,
                 "conference": self.get_inproceedings_template,
             }.get(etype, self.get_misc_template)
-        return getter(entry)
+        templates: dict[Any, Any] = self.__dict__.setdefault("_templates", {})
+        key = getattr(getter, "__func__", getter)
+        if key not in templates:
+            templates[key] = getter(entry)
+        return templates[key]
 
     def get_article_template(self, e: Any) -> Any:
         return join(sep=" ")[
