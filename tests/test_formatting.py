@@ -356,3 +356,82 @@ def test_any_field_text_formats_without_raising(title: str, journal: str, name: 
     # the same text, whitespace aside (a tag may keep a space that the text collapses)
     assert strip_tags(ref.html).split() == ref.text.split()
     assert all((p.path, p.line) == ("t.bib", 3) and "'k'" in p.message for p in problems)
+
+
+# -- shortcuts checked against what they replace ---------------------------------------------
+
+FIXTURE_BIBS = [REPO / "bibliography.bib", *sorted((REPO / "tests/fixtures").rglob("*.bib"))]
+HOSTILE_VALUES = [
+    "A & B <i>x</i> \"q\" 'a' &amp; &lt;", "{\\em Em} and \\textbf{bold} -- x", "$^{99m}$Tc",
+    "Plain", "", "Caf{\\'e} {ACRONYM}", "un{balanced", "tab\there  and  spaces",
+]  # fmt: skip
+
+
+def _fixture_entries() -> list[BibEntry]:
+    found = []
+    for path in FIXTURE_BIBS:
+        bibliography, _ = load_bibliography(path)
+        if bibliography is not None:
+            found.extend(bibliography.entries)
+    found += [with_title(v, note=v) for v in HOSTILE_VALUES]
+    found += entries(
+        '@online{w, title={T}, year={2020}, url={https://e.org/?a=1&b="2"<x>\'y\'}}\n'
+        "@misc{m, author={Caf{\\'e}, A. and O'Brien, {\\&} B. and others}, title={X & Y}}"
+    )
+    return found
+
+
+def test_plain_text_is_what_pybtex_renders_as_plain_text() -> None:
+    """The text comes from the HTML (tags stripped, unescaped), not a second rendering: it
+    equals pybtex's plain-text backend on the same rich text, for every fixture entry."""
+    from pybtex.backends.plaintext import Backend
+
+    from bibcite import formatting
+
+    class Plain(Backend):  # type: ignore[misc]
+        symbols = {"ndash": "–", "newblock": " ", "nbsp": "\u00a0"}  # noqa: RUF012
+
+    style = MedscapeStyle()
+    checked = 0
+    for entry in _fixture_entries():
+        rich = style.format_entry("1", entry.entry).text
+        markup = rich.render(formatting._HTML)
+        assert formatting._text_of(markup) == rich.render(Plain()), entry.key
+        checked += 1
+    assert checked > 40
+
+
+def test_list_items_are_what_python_markdown_would_serialize() -> None:
+    """List items are built as strings; they equal the element tree Python-Markdown's
+    serializer writes (every ``&`` escaped first), for every fixture entry."""
+    from markdown.serializers import to_html_string
+
+    from bibcite.compiler import doi_url, pubmed_url, reference_item, web_url
+    from bibcite.syntax import escape_ampersands
+
+    def serialized(entry: BibEntry, ref: FormattedReference) -> str:
+        li = etree.Element("li")
+        try:
+            span = etree.fromstring(f'<span class="reference-text">{ref.html}</span>')
+        except etree.ParseError:
+            span = etree.Element("span", {"class": "reference-text"})
+            span.text = ref.text
+        li.append(span)
+        span.tail = " "
+        web = web_url(entry) if entry.type in {"online", "misc", "electronic", "www"} else None
+        pubmed = ("reference-pubmed", pubmed_url(entry), "PubMed")
+        links = [("reference-web", web, "Online")] if web else [
+            pubmed, ("reference-doi", doi_url(entry), "DOI")
+        ]  # fmt: skip
+        for cls, href, text in links:
+            if href:
+                a = etree.SubElement(li, "a", {"class": cls, "href": href, "rel": "noopener"})
+                a.text, a.tail = text, " "
+        return to_html_string(escape_ampersands(li))[len("<li>") : -len("</li>")]
+
+    formatter = ReferenceFormatter()
+    for entry in _fixture_entries():
+        ref = formatter.format(entry, "t.bib")
+        assert reference_item(entry, ref) == serialized(entry, ref), entry.key
+        broken = FormattedReference(entry.key, "a < b & c", "<em>unclosed")
+        assert reference_item(entry, broken) == serialized(entry, broken), entry.key
