@@ -368,14 +368,14 @@ HOSTILE_VALUES = [
 
 
 def _fixture_entries() -> list[BibEntry]:
-    found = []
+    found: list[BibEntry] = []
     for path in FIXTURE_BIBS:
         bibliography, _ = load_bibliography(path)
         if bibliography is not None:
             found.extend(bibliography.entries)
     found += [with_title(v, note=v) for v in HOSTILE_VALUES]
     found += entries(
-        '@online{w, title={T}, year={2020}, url={https://e.org/?a=1&b="2"<x>\'y\'}}\n'
+        "@online{w, title={T}, year={2020}, url={https://e.org/?a=1&b=\"2\"<x>'y'}}\n"
         "@misc{m, author={Caf{\\'e}, A. and O'Brien, {\\&} B. and others}, title={X & Y}}"
     )
     return found
