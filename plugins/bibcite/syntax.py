@@ -5,9 +5,10 @@ Python-Markdown runs after code spans, backslash escapes, links, autolinks and i
 (higher priorities). So code spans, fenced code, ``\\[@escaped]``, e-mail addresses and links are
 never taken for citations, by construction rather than by a regex over raw Markdown.
 
-The inline pattern only leaves a placeholder element per citation group. Once the whole page
-is parsed, a tree processor hands every group, in document order, to a :class:`CitationHandler`
-(numbering and rendering live elsewhere) and puts what it returns in place.
+The inline pattern only leaves a placeholder per citation group, in Python-Markdown's stash of
+raw HTML. Once the whole page is parsed, a tree processor hands every group, in document order,
+to a :class:`CitationHandler` (numbering and rendering live elsewhere) and puts what it returns
+in the stash in place of the placeholder.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ CITATION_PATTERN = r"\[(@[^\[\]]*)\](?!\()"
 # The same as an inline pattern: links (`[@x](url)`, `[@x][ref]` with `[ref]` defined) are taken
 # before it runs, so what they leave, e.g. `[@a][@b]` or `[@a](p. 3`, is citations, not lost text.
 _INLINE_PATTERN = r"\[(@[^\[\]]*)\]"
-_ATTR = "data-bibcite-group"
+# What a group is in the stash until it is rendered (an HTML comment: nothing in a TOC label).
+_MARKER = "<!--bibcite-->"
 # After inline patterns (the "inline" tree processor, 20), before attr_list (8) and toc (5),
 # so the References heading gets a permalink and a TOC entry.
 TREE_PRIORITY = 12
@@ -123,7 +125,7 @@ def unrendered_citations(root: etree.Element, raw_html: Sequence[object] = ()) -
 
     def walk(el: etree.Element) -> None:
         for child in el:
-            if child.tag in ("code", "pre") or child.get(_ATTR) is not None:
+            if child.tag in ("code", "pre"):
                 scan(child.tail)
                 continue
             found.extend(m.group(0) for m in _LEFT_AS_TEXT.finditer(child.get("alt", "")))
@@ -146,33 +148,44 @@ def unrendered_citations(root: etree.Element, raw_html: Sequence[object] = ()) -
 
 
 class _CitationInline(InlineProcessor):
+    """Takes each group as a raw-HTML placeholder in Python-Markdown's stash (text to every later
+    processor, and nothing in a table-of-contents label), noting its text and whether it sits
+    in link text; :class:`_CitationTree` renders them once the page is parsed."""
+
+    def __init__(self, pattern: str, md: Markdown) -> None:
+        super().__init__(pattern, md)
+        self.found: dict[int, tuple[str, bool]] = {}  # stash index: (raw, in link text)
+
     def handleMatch(  # type: ignore[override]
         self, m: re.Match[str], data: str
-    ) -> tuple[etree.Element, int, int]:
-        el = etree.Element("span")
-        el.set(_ATTR, m.group(0))
-        return el, m.start(0), m.end(0)
+    ) -> tuple[str, int, int]:
+        placeholder = self.md.htmlStash.store(_MARKER)
+        # The tags around the text being processed, as Python-Markdown's inline stage tracks them.
+        ancestors = getattr(self.md.treeprocessors["inline"], "ancestors", ())
+        self.found[self.md.htmlStash.html_counter - 1] = (m.group(0), "a" in ancestors)
+        return placeholder, m.start(0), m.end(0)
 
 
 class _CitationTree(Treeprocessor):
     """Numbers and renders the page's citations, and adds the References section.
 
     Runs before the table of contents, so the References heading gets an entry and a
-    permalink; the rendered numbers are put in place by :class:`_CitationFill` only after
-    the table of contents is built, so a citation in a heading stays out of its TOC label
-    and its id.
+    permalink; rendered elements are put in the stash only after the table of contents is
+    built (:class:`_CitationFill`), so a citation in a heading stays out of its TOC label.
     """
 
-    def __init__(self, md: Markdown, handler: CitationHandler) -> None:
+    def __init__(self, md: Markdown, handler: CitationHandler, inline: _CitationInline) -> None:
         super().__init__(md)
         self.handler = handler
-        self.pending: list[tuple[etree.Element, etree.Element]] = []  # filled after the TOC
+        self.inline = inline
+        self.pending: list[tuple[int, etree.Element]] = []  # stash index: element, after the TOC
 
     def run(self, root: etree.Element) -> None:
-        placeholders = self._collect(root)
+        found, self.inline.found = self.inline.found, {}
+        spots = self._in_document_order(root, found)
         groups = []
-        for index, (el, in_link) in enumerate(placeholders, start=1):
-            raw = el.attrib.pop(_ATTR)
+        for index, spot in enumerate(spots, start=1):
+            raw, in_link = found[spot]
             items, error = parse_citation(raw)
             groups.append(CitationGroup(index, raw, items, error, in_link))
         rendered = self.handler.render_groups(groups)
@@ -180,14 +193,11 @@ class _CitationTree(Treeprocessor):
         if report is not None:
             report(unrendered_citations(root, self.md.htmlStash.rawHtmlBlocks))
         self.pending = []
-        stashed: list[tuple[etree.Element, str]] = []
-        for (el, _), new in zip(placeholders, rendered.groups, strict=True):
+        for spot, new in zip(spots, rendered.groups, strict=True):
             if isinstance(new, str):
-                stashed.append((el, new))
+                self.md.htmlStash.rawHtmlBlocks[spot] = new
             else:
-                self.pending.append((el, escape_ampersands(new)))
-        if stashed:
-            self._put_raw(root, stashed)
+                self.pending.append((spot, escape_ampersands(new)))
         if rendered.references is not None:
             heading = etree.SubElement(root, "h2", {"id": "references"})
             heading.text = rendered.references_title
@@ -196,27 +206,18 @@ class _CitationTree(Treeprocessor):
             else:
                 root.append(escape_ampersands(rendered.references))
 
-    def _put_raw(self, root: etree.Element, raw: list[tuple[etree.Element, str]]) -> None:
-        """Replace each placeholder element by a stash placeholder for its raw HTML (text, so
-        safe for every later tree processor; the table of contents leaves stashed HTML out of
-        heading labels and ids)."""
-        parents = {child: parent for parent in root.iter() for child in parent}
-        for el, html in raw:
-            parent = parents[el]
-            text = self.md.htmlStash.store(html) + (el.tail or "")
-            i = list(parent).index(el)
-            if i == 0:
-                parent.text = (parent.text or "") + text
-            else:
-                parent[i - 1].tail = (parent[i - 1].tail or "") + text
-            parent.remove(el)
-
     @staticmethod
-    def _collect(root: etree.Element) -> list[tuple[etree.Element, bool]]:
-        """The placeholders in document order, each with whether it is inside an ``<a>`` (a
-        citation there must not link)."""
-        in_links = {id(el) for a in root.iter("a") for el in a.iter("span")}
-        return [(el, id(el) in in_links) for el in root.iter("span") if el.get(_ATTR) is not None]
+    def _in_document_order(root: etree.Element, found: dict[int, tuple[str, bool]]) -> list[int]:
+        """The stash indices of the page's groups in document order (Python-Markdown's inline
+        processing visits elements in another order)."""
+        if not found:
+            return []
+        spots: list[int] = []
+        for el in root.iter():
+            for text in (el.text, el.tail):
+                if text and "\x02" in text:
+                    spots.extend(i for m in _STASHED.finditer(text) if (i := int(m[1])) in found)
+        return spots
 
 
 def escape_ampersands(el: etree.Element) -> etree.Element:
@@ -238,19 +239,15 @@ def escape_ampersands(el: etree.Element) -> etree.Element:
 
 
 class _CitationFill(Treeprocessor):
-    """Puts each rendered citation in place of its placeholder (after the TOC is built)."""
+    """Puts each rendered element in the stash (after the table of contents is built)."""
 
     def __init__(self, md: Markdown, tree: _CitationTree) -> None:
         super().__init__(md)
         self.tree = tree
 
     def run(self, root: etree.Element) -> None:
-        for el, new in self.tree.pending:
-            tail = el.tail
-            el.clear()
-            el.tag, el.text, el.tail = new.tag, new.text, tail
-            el.attrib.update(new.attrib)
-            el.extend(list(new))
+        for spot, new in self.tree.pending:
+            self.md.htmlStash.rawHtmlBlocks[spot] = self.md.serializer(new)
         self.tree.pending = []
 
 
@@ -271,11 +268,18 @@ class CitationExtension(Extension):
     def __init__(self, handler: CitationHandler) -> None:
         super().__init__()
         self.handler = handler
+        self.inline: _CitationInline | None = None
+
+    def reset(self) -> None:
+        if self.inline is not None:  # a conversion that failed half-way leaves nothing behind
+            self.inline.found.clear()
 
     def extendMarkdown(self, md: Markdown) -> None:
-        md.inlinePatterns.register(_CitationInline(_INLINE_PATTERN, md), "bibcite", INLINE_PRIORITY)
+        md.registerExtension(self)
+        inline = self.inline = _CitationInline(_INLINE_PATTERN, md)
+        md.inlinePatterns.register(inline, "bibcite", INLINE_PRIORITY)
         md.parser.blockprocessors.register(_ReferenceProcessor(md.parser), "reference", 15)
-        tree = _CitationTree(md, self.handler)
+        tree = _CitationTree(md, self.handler, inline)
         md.treeprocessors.register(tree, "bibcite", TREE_PRIORITY)
         md.treeprocessors.register(_CitationFill(md, tree), "bibcite_fill", FILL_PRIORITY)
 
