@@ -263,6 +263,9 @@ def test_a_long_bibliography_takes_several_pages_linked_together(tmp_path: Path)
     assert re.findall(r'<li id="ref-[^"]+" value="(\d+)"', first) == ["1", "2"]
     assert re.findall(r'<li id="ref-[^"]+" value="(\d+)"', second) == ["3", "4"]
     assert 'href="part-2/"' in first and 'href="../"' in second  # each page links to the other
+    # Only the first is in the navigation, and MkDocs does not ask for the others to be.
+    assert "part-2" not in result.page("index.html")
+    assert "not included in the" not in result.output, result.output
     for page, html in (("references/index.html", first), ("references/part-2/index.html", second)):
         spots = re.findall(r'class="cited-on-(?:page|spot)" href="([^"]+)"', html)
         assert spots, page

@@ -17,8 +17,9 @@ substitution of placeholders only this engine writes.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bibcite.numbering import Numbering, assign_numbers
@@ -80,9 +81,14 @@ class PageCitations:
 class _PageState:
     page_id: str
     path: str
-    source: str
+    read_source: Callable[[], str]
     result: PageCitations | None = None
     problems: list[Problem] = field(default_factory=list)
+
+    @functools.cached_property
+    def source(self) -> str:
+        """The page's source text: read only to locate a problem (most pages have none)."""
+        return self.read_source()
 
 
 class CitationEngine:
@@ -103,12 +109,14 @@ class CitationEngine:
         self._page: _PageState | None = None
 
     # -- one page ------------------------------------------------------------------------
-    def begin_page(self, page_id: str, path: str, source: str) -> None:
-        """``path`` is the file shown in messages; ``source`` its text, to locate citations."""
-        self._page = _PageState(page_id, path, source)
+    def begin_page(self, page_id: str, path: str, source: str | Callable[[], str]) -> None:
+        """``path`` is the file shown in messages; ``source`` its text (or a function reading
+        it, called only if a problem needs locating), to locate citations."""
+        read = source if callable(source) else lambda: source
+        self._page = _PageState(page_id, path, read)
 
     def render_groups(self, groups: Sequence[CitationGroup]) -> RenderedCitations:
-        page = self._page or _PageState("<page>", "<page>", "")
+        page = self._page or _PageState("<page>", "<page>", lambda: "")
         page.problems.extend(self._problems(page, groups))
         page.result = PageCitations.of(page.page_id, groups, self.keys)
         elements = tuple(f"<!--bibcite:citation:{g.index}-->" for g in groups)
@@ -143,7 +151,7 @@ class CitationEngine:
     def report_unrendered(self, raws: Sequence[str]) -> None:
         """Citations the Markdown engine kept as text (image text, raw HTML blocks): a warning
         each, so none is lost without a word."""
-        page = self._page or _PageState("<page>", "<page>", "")
+        page = self._page or _PageState("<page>", "<page>", lambda: "")
         seen: dict[str, int] = {}
         for raw in raws:
             occurrence = seen.get(raw, 0)

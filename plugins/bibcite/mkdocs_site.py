@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
@@ -41,12 +41,14 @@ class SiteSources:
     sources: dict[str, tuple[str, str]] = field(default_factory=dict)
     bibliography_files: list[File] = field(default_factory=list)
 
-    def source_of(self, file: File) -> tuple[str, str]:
-        """(path shown in messages, text) of the file a page was made from."""
+    def source_of(self, file: File) -> tuple[str, str | Callable[[], str]]:
+        """(path shown in messages, text) of the file a page was made from; the text of a file
+        in the docs is read again only if asked for (MkDocs has read it, but plugins may have
+        changed ``page.markdown`` since)."""
         if file.src_uri in self.sources:
             return self.sources[file.src_uri]
         path = file.abs_src_path or file.src_uri
-        return shown(Path(path), self.root), file.content_string
+        return shown(Path(path), self.root), lambda: file.content_string
 
     def generate_files(self, files: Files, config: MkDocsConfig, entries: int) -> list[Problem]:
         """Add the generated pages (subtypes, classification, the bibliography's ``entries``
@@ -78,7 +80,12 @@ class SiteSources:
         for src_uri, content in bibliography_pages(
             opts.references_page, opts.references_title, entries, max(per_page, 1)
         ):
-            self.bibliography_files.append(_generated(files, config, src_uri, content, problems))
+            # Only the first page goes in the navigation: it links to the others (a section of
+            # ten parts on every page's sidebar helps no reader, and costs every page's render).
+            first = not self.bibliography_files
+            self.bibliography_files.append(
+                _generated(files, config, src_uri, content, problems, in_nav=first)
+            )
         return problems
 
 
@@ -148,6 +155,7 @@ def _generated(
     content: str,
     problems: list[Problem],
     replace: bool = False,
+    in_nav: bool = True,
 ) -> File:
     existing = files.get_file_from_path(src_uri)
     if existing is not None:
@@ -162,7 +170,8 @@ def _generated(
                 )
             )
         files.remove(existing)
-    file = File.generated(config, src_uri, content=content)
+    inclusion = InclusionLevel.UNDEFINED if in_nav else InclusionLevel.NOT_IN_NAV
+    file = File.generated(config, src_uri, content=content, inclusion=inclusion)
     files.append(file)
     return file
 
