@@ -227,20 +227,28 @@ def test_a_worker_process_reports_the_same_problems_and_renders_the_same_pages(
 
 
 def test_links_to_citations_and_entries_pass_the_anchor_check(tmp_path: Path) -> None:
-    """Citations and reference lists are rendered into the final HTML only; their ids are
-    given to MkDocs' anchor check, which still reports an id that does not exist."""
+    """Citations, reference lists and the bibliography are rendered into the final HTML only;
+    the ids that links point to are given to MkDocs' anchor check (on this page, another page,
+    the bibliography page), which still reports an id the page will not have."""
     project = copy_site("basic", tmp_path)
     edit_project(
         project,
         append={
             "mkdocs.yml": "validation:\n  anchors: warn\n",
-            "docs/other.md": "\nSee [the entry](#ref-alpha2001first), [the citation](#cite-2) "
-            "and [nothing](#ref-nothere).\n",
+            "docs/other.md": "\nSee [the entry](#ref-alpha2001first), [the citation](#cite-2), "
+            "[there](index.md#cite-3), [its entry](index.md#ref-delta2003third), "
+            "[listed](references.md#ref-delta2003third) and [nothing](#ref-nothere), "
+            "[not listed there](index.md#ref-epsilon2004fourth), "
+            "[no such group](index.md#cite-99), [no such entry](references.md#ref-nothere).\n",
         },
     )
     result = build(project)
     anchors = [line for line in result.output.splitlines() if "anchor" in line]
-    assert len(anchors) == 1 and "'#ref-nothere'" in anchors[0], result.output
+    reported = sorted(re.findall(r"contains a link '([^']+)'", "\n".join(anchors)))
+    assert reported == [
+        "#ref-nothere", "index.md#cite-99", "index.md#ref-epsilon2004fourth",
+        "references.md#ref-nothere",
+    ], result.output  # fmt: skip
 
 
 def test_a_long_bibliography_takes_several_pages_linked_together(tmp_path: Path) -> None:

@@ -69,6 +69,11 @@ class PageCitations:
         keys = tuple(citing)
         return cls(page_id, tuple(groups), keys, {k: tuple(v) for k, v in citing.items()})
 
+    def summary(self) -> PageCitations:
+        """The same without the groups: what site-wide pages need of it (keys and citing
+        spots), and all that is kept once the page itself is written."""
+        return PageCitations(self.page_id, (), self.keys, self.citing)
+
     def groups_citing(self, key: str) -> tuple[int, ...]:
         return self.citing.get(key, ())
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
@@ -22,10 +22,12 @@ from mkdocs.structure.pages import Page
 from bibcite.engine import PageCitations
 from bibcite.problems import Problem, Severity
 from bibcite.references import BibliographyKeys, Reference
-from bibcite.render import CitingPage, bibliography_parts, search_text
+from bibcite.render import CitingPage, bibliography_parts, ref_id, search_text
 
 if TYPE_CHECKING:
     from bibcite import subtypes as subtype_pages
+
+T = TypeVar("T")
 
 #: Where the site-wide bibliography goes in the generated References page.
 BIBLIOGRAPHY_MARKER = "<!-- bibcite:bibliography -->"
@@ -190,7 +192,7 @@ def pages_in_order(
         if result is None or not result.keys or file is None:
             continue
         title = (file.page.title if file.page else None) or src_uri
-        out.append((str(title), file, result))
+        out.append((str(title), file, result.summary()))
     return out
 
 
@@ -201,11 +203,31 @@ def seen_from(
     return [(title, file.url_relative_to(here), result) for title, file, result in pages]
 
 
-def add_anchors(page: Page, citations: PageCitations) -> None:
-    """Tell MkDocs' anchor check about the ids of the citations and the reference list, only
-    rendered into the final HTML (a link such as ``[see](#ref-key)`` is then not reported)."""
-    if isinstance(page.present_anchor_ids, set):
-        page.present_anchor_ids.update(citations.anchors())
+def add_linked_anchors(
+    files: Files,
+    pages: Mapping[str, PageCitations],
+    listed: Callable[[File], Sequence[str]],
+) -> None:
+    """Tell MkDocs' anchor check about the ids that links point to and that will exist once
+    citations are rendered into the final HTML (a citation's, a listed entry's): a link such
+    as ``[see](#ref-key)`` is then not reported, a wrong one still is. Only the linked ids are
+    registered (every citation's and entry's id in a large site is megabytes of strings).
+    ``listed(file)``: the keys a bibliography page lists (none for other pages)."""
+    known: dict[str, set[str]] = {}
+
+    def ids(target: File) -> set[str]:
+        if target.src_uri not in known:
+            result = pages.get(target.src_uri)
+            found = set(result.anchors()) if result is not None else set()
+            known[target.src_uri] = found | {ref_id(key) for key in listed(target)}
+        return known[target.src_uri]
+
+    for file in files.documentation_pages():
+        links = file.page.links_to_anchors if file.page is not None else None
+        for target, anchors in (links or {}).items():
+            page = target.page
+            if page is not None and isinstance(page.present_anchor_ids, set):
+                page.present_anchor_ids.update(a for a in anchors if a in ids(target))
 
 
 class Bibliography:
@@ -230,13 +252,20 @@ class Bibliography:
         self._search_text: dict[int, str] = {}
         self._all: tuple[Reference, ...] | None = None
 
-    def _entries(self, file: File) -> tuple[Reference, ...]:
-        n = self.parts[id(file)]
+    def _entries(self, file: File) -> Sequence[Reference]:
         if self._all is None:  # asked for once, when the first of these pages is reached
             self._all = self.references()
-        refs = self._all
+        return self._slice(file, self._all)
+
+    def _slice(self, file: File, items: Sequence[T]) -> Sequence[T]:
+        n = self.parts[id(file)]
         last = n == len(self.parts) - 1  # takes any rest: all of it, when there is one page
-        return refs[n * self.per_page : None if last else (n + 1) * self.per_page]
+        return items[n * self.per_page : None if last else (n + 1) * self.per_page]
+
+    def keys_listed(self, file: File, keys: Sequence[str]) -> Sequence[str]:
+        """The keys (of all of ``keys``, in file order) that ``file`` lists; none if it is not
+        a bibliography page."""
+        return self._slice(file, keys) if id(file) in self.parts else ()
 
     def insert_search_text(self, page: Page) -> None:
         """Before the search index sees the page."""

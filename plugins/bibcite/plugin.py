@@ -91,7 +91,6 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         result, problems = self.engine.end_page()
         self.pages[page.file.src_uri] = result
-        site.add_anchors(page, result)
         self.page_problems.extend(problems)
         return html
 
@@ -109,6 +108,9 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
             self.config.references_per_page,
         )
         report(site.uncited_problems(keys, uncited(keys, self.pages.values())))
+        site.add_linked_anchors(
+            files, self.pages, lambda file: self.bibliography.keys_listed(file, keys.keys)
+        )
         return env
 
     @event_priority(50)  # before the search plugin indexes the bibliography page
@@ -119,7 +121,7 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
         return context
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
-        result = self.pages.get(page.file.src_uri)
+        result = self.pages.pop(page.file.src_uri, None)  # its citations are no longer needed
         if result is not None:
             refs, index = self.tables.references(result.keys)
             output = self.engine.finish_page(result, output, refs, index)

@@ -13,7 +13,6 @@ in the stash in place of the placeholder.
 
 from __future__ import annotations
 
-import functools
 import re
 import sys
 import xml.etree.ElementTree as etree
@@ -73,9 +72,6 @@ class CitationGroup:
     in_link: bool = False
 
 
-# The same group text recurs across pages (a key is cited on many): parsed once (the result is
-# immutable).
-@functools.lru_cache(maxsize=1 << 14)
 def parse_citation(raw: str) -> tuple[tuple[CitationItem, ...], str]:
     """Parse ``[@a; @b, p. 3]``. Returns the items, or ``()`` and what is wrong with it."""
     body = raw[1:-1]
