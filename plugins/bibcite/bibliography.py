@@ -10,6 +10,7 @@ import functools
 import hashlib
 import os
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -97,8 +98,10 @@ class BibEntry:
         persons = {
             role: tuple(_name_parts(p) for p in people) for role, people in entry.persons.items()
         }
-        fields = MappingProxyType({n.lower(): str(v) for n, v in entry.fields.items()})
-        made = cls(key, index, line, _fingerprint(entry), entry.type.lower(), fields, persons)
+        # Field names interned: a new string per field of every entry is megabytes in a large file.
+        fields = MappingProxyType({sys.intern(n.lower()): str(v) for n, v in entry.fields.items()})
+        etype = sys.intern(entry.type.lower())
+        made = cls(key, index, line, _fingerprint(entry), etype, fields, persons)
         made.__dict__["entry"] = entry  # already made: keep it (cached_property's slot)
         return made
 

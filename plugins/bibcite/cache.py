@@ -23,6 +23,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 #: Where the cache lives, relative to the project (the directory of ``mkdocs.yml``).
@@ -124,15 +125,11 @@ class FormattedCache:
                 self._dirty = True
         if not self.changed:
             return False
-        data = {
-            "format": FORMAT,
-            "style": self.style,
-            "version": self.version,
-            "entries": {fp: [text, html] for fp, (text, html) in sorted(self._entries.items())},
-        }
-        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        head = {"format": FORMAT, "style": self.style, "version": self.version}
+        entries = sorted(self._entries.items())
+        members = (f"{_json(fp)}:{_json([text, html])}" for fp, (text, html) in entries)
         try:
-            _write_atomically(self.path, payload)
+            write_json_atomically(self.path, head, "entries", "{}", members)
         except OSError as exc:
             self.error = f"cannot write {self.path} ({exc.strerror or exc})"
             return False
@@ -177,13 +174,25 @@ def _valid_entries(data: object, style: str, version: str) -> dict[str, tuple[st
     return entries
 
 
-def _write_atomically(path: Path, payload: bytes) -> None:
-    """Readers see the old file or the new one, never a part-written one."""
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def write_json_atomically(
+    path: Path, head: Mapping[str, object], name: str, brackets: str, members: Iterable[str]
+) -> None:
+    """Write a JSON object: ``head``'s members, then ``name``, an array (``brackets`` ``"[]"``)
+    or object (``"{}"``) of ``members``, each already encoded. Written member by member, so
+    the document is never one string in memory (the caches of a large bibliography are tens of
+    megabytes). Readers see the old file or the new one, never a part-written one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(f"{_json(dict(head))[:-1]},{_json(name)}:{brackets[0]}")
+            for n, member in enumerate(members):
+                f.write(f",{member}" if n else member)
+            f.write(brackets[1] + "}")
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -40,6 +40,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from bibcite.cache import write_json_atomically
 from bibcite.problems import Problem, Severity
 from bibcite.versions import style_version
 
@@ -461,20 +462,20 @@ def _row(p: Problem) -> list[Any]:
 def write_table(
     cache_dir: Path, table: ReferenceTable, problems: list[Problem], style: str
 ) -> None:
-    data = {
+    head = {
         "format": _stamp(style),
         "digest": table.digest,
         "path": table.path,
-        "references": [[r.key, r.index, r.line, r.text, r.item] for r in table.references],
         "problems": [_row(p) for p in problems],
         "formatting": [_row(p) for p in table.problems],
     }
+    rows = (
+        json.dumps([r.key, r.index, r.line, r.text, r.item], ensure_ascii=False)
+        for r in table.references
+    )
     target = _table_file(cache_dir, table.digest, style)
     with contextlib.suppress(OSError):  # the cache is only an optimisation
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, target)
+        write_json_atomically(target, head, "references", "[]", rows)
         for old in cache_dir.glob("references--*.json"):
             if old != target:
                 old.unlink()

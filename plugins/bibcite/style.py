@@ -164,10 +164,11 @@ def decode_latex(value: str) -> tuple[Text, list[str]]:
     return text, list(issues)
 
 
-# Each value is decoded once per process: the formatter checks every field for problems, then
-# the style renders the same fields (pybtex's rich text is never changed in place, so a decoded
-# value can be shared).
-@functools.lru_cache(maxsize=1 << 16)
+# A value is decoded once for the formatter's check of every field and the style's rendering of
+# the same fields, and once for values that recur (journals, names): pybtex's rich text is never
+# changed in place, so a decoded value can be shared. Bounded: the unique values (titles) of a
+# large bibliography would otherwise all stay in memory.
+@functools.lru_cache(maxsize=4096)
 def _decode_latex(value: str) -> tuple[Text, tuple[str, ...]]:
     if _NEEDS_CODEC.search(value) is None and _BRACE.search(value) is None:
         # Plain text (most field values): nothing below would change it.
@@ -378,9 +379,9 @@ def format_person(person: Any) -> Text:
     )  # fmt: skip
 
 
-# A name is formatted once per process: the same authors recur across a bibliography (the
-# result is shared like decoded fields: pybtex's rich text is never changed in place).
-@functools.lru_cache(maxsize=1 << 16)
+# A name recurring across a bibliography is formatted once (the result is shared like decoded
+# fields: pybtex's rich text is never changed in place).
+@functools.lru_cache(maxsize=4096)
 def _format_name(
     first: tuple[str, ...],
     middle: tuple[str, ...],

@@ -60,21 +60,20 @@ def main(argv: list[str]) -> None:
         if not order_read and select.select([sys.stdin], [], [], 0)[0]:
             order_read = True
             wanted = [k for k in json.loads(sys.stdin.readline() or "[]") if k in entries]
-            todo = [k for k in dict.fromkeys([*wanted, *todo]) if k not in done]
+            todo = [k for k in dict.fromkeys([*wanted, *todo]) if k in entries]
             position = 0
             continue
-        entry = entries[todo[position]]
+        entry = entries.pop(todo[position])  # formatted once: its parse is not needed again
         position += 1
         done[entry.key] = reference(entry, formatter, shown)
         batch.append(done[entry.key])
-        entry.__dict__.pop("entry", None)
         if len(batch) >= 32:
             _send(out, ("refs", batch))
             batch = []
     _send(out, ("refs", batch))  # the last ones: the build can write its last pages meanwhile
     formatting = formatter.take_problems()
     error = formatter.save()
-    if entries and cache_dir:  # the table, for the next build (written here, off the build)
+    if done and cache_dir:  # the table, for the next build (written here, off the build)
         refs = tuple(sorted(done.values(), key=lambda r: r.index))
         table = ReferenceTable.of(shown, digest, refs, tuple(formatting))
         write_table(Path(cache_dir), table, problems, style)
