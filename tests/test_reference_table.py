@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -98,12 +99,52 @@ def test_a_corrupt_table_file_means_a_fresh_build(tmp_path: Path) -> None:
     assert again.parses == 1 and again.table() == first
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda f: f.unlink(), id="entries file deleted"),
+        pytest.param(lambda f: f.write_bytes(f.read_bytes()[:-5]), id="entries file truncated"),
+        pytest.param(
+            lambda f: f.write_bytes(f.read_bytes().replace(b"Reiter", b"Reuter", 1)),
+            id="an entry changed in place",
+        ),
+    ],
+)
+def test_an_entries_file_that_is_not_the_indexed_one_means_a_fresh_build(
+    tmp_path: Path, damage: Callable[[Path], object]
+) -> None:
+    bib = project(tmp_path)
+    first = load(bib, tmp_path / "cache").table()
+    (entries,) = (tmp_path / "cache").glob("references--*.entries")
+    damage(entries)
+    again = load(bib, tmp_path / "cache")
+    assert again.parses == 1 and again.table() == first
+
+
+def test_a_table_read_from_disk_outlives_its_files(tmp_path: Path) -> None:
+    """A warm table reads its entries as pages need them, from a file it keeps open: a newer
+    build replacing the cache (or its deletion) does not change what it reads."""
+    bib = project(tmp_path)
+    first = load(bib, tmp_path / "cache").table()
+    warm = ReferenceTableCache()
+    warm.load(bib, "bibliography.bib", "medscape", tmp_path / "cache")
+    assert warm.parses == 0
+    for path in (tmp_path / "cache").iterdir():
+        path.unlink()
+    assert warm.table() == first
+    refs, index = warm.references(["reiter2011diagnostic", "not-a-key"])
+    assert index["reiter2011diagnostic"] == 1 and len(index) == len(first)
+    assert list(refs) == ["reiter2011diagnostic"] and refs["reiter2011diagnostic"].index == 1
+    assert list(warm.all_references()[:2]) == list(first)[:2]
+
+
 def test_only_the_latest_table_is_kept(tmp_path: Path) -> None:
     bib = project(tmp_path)
     load(bib, tmp_path / "cache")
     bib.write_text(bib.read_text(encoding="utf-8") + "\n% edited\n", encoding="utf-8")
     load(bib, tmp_path / "cache")
     assert len(list((tmp_path / "cache").glob("references--*.json"))) == 1
+    assert len(list((tmp_path / "cache").glob("references--*.entries"))) == 1
 
 
 def test_the_same_instance_reuses_its_table_while_the_file_is_unchanged(tmp_path: Path) -> None:
@@ -221,22 +262,34 @@ def test_the_key_scan_finds_the_parsed_keys(text: str) -> None:
 
 def test_the_worker_runs_from_a_bare_interpreter(tmp_path: Path) -> None:
     """``python -c "import bibcite.worker ..."`` as the plugin starts it, on the real .bib:
-    its messages decode to the parsed index, formatted entries and a final summary."""
+    its messages decode to the parsed index, where each formatted entry is in the entries
+    file, and a final summary; each entry read from there is the one formatted in process."""
     import pickle
     import subprocess
 
+    from bibcite.references import EntryFile
+
     bib = project(tmp_path)
+    entries = tmp_path / "entries"
+    entries.touch()
     proc = subprocess.run(
         [sys.executable, "-c", "import sys, bibcite.worker as w; w.main(sys.argv[1:])",
-         json.dumps([str(bib), "bibliography.bib", "medscape", None])],
+         json.dumps([str(bib), "bibliography.bib", "medscape", None, str(entries)])],
         input=b"", capture_output=True, check=True, timeout=120,
     )  # fmt: skip
-    kinds, data = [], proc.stdout
+    messages, data = [], proc.stdout
     while data:
         size = int.from_bytes(data[:4], "big")
-        kinds.append(pickle.loads(data[4 : 4 + size])[0])
+        messages.append(pickle.loads(data[4 : 4 + size]))
         data = data[4 + size :]
+    kinds = [m[0] for m in messages]
     assert kinds[0] == "parsed" and kinds[-1] == "done" and set(kinds[1:-1]) == {"refs"}
+    spans = {key: (offset, length) for m in messages[1:-1] for key, offset, length in m[1]}
+    expected = load(bib, None).table()
+    assert len(spans) == len(expected) == 35
+    file = EntryFile(entries)
+    assert all(file.read(*spans[ref.key]) == ref for ref in expected)
+    file.close()
 
 
 def test_a_rebuild_reports_the_files_problems_again_after_a_worker_read_it(

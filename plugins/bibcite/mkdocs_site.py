@@ -242,20 +242,25 @@ class Bibliography:
     def __init__(
         self,
         files: list[File],
-        references: Callable[[], tuple[Reference, ...]],
+        references: Callable[[], Sequence[Reference]],
         cited_on: Callable[[File, set[str]], Mapping[str, list[CitingPage]]],
         per_page: int,
     ) -> None:
         self.references, self.cited_on = references, cited_on
         self.parts = {id(f): n for n, f in enumerate(files)}
         self.per_page = per_page
-        self._search_text: dict[int, str] = {}
-        self._all: tuple[Reference, ...] | None = None
+        self._search_text: dict[int, tuple[str, str]] = {}  # the text, and the content before
+        self._all: Sequence[Reference] | None = None
+        self._part: tuple[int, Sequence[Reference]] = (-1, ())
+        self._done = 0  # pages finished
 
     def _entries(self, file: File) -> Sequence[Reference]:
-        if self._all is None:  # asked for once, when the first of these pages is reached
-            self._all = self.references()
-        return self._slice(file, self._all)
+        """The entries ``file`` lists, read once for its search text and its list."""
+        if self._part[0] != id(file):
+            if self._all is None:  # asked for once, when the first of these pages is reached
+                self._all = self.references()
+            self._part = (id(file), self._slice(file, self._all))
+        return self._part[1]
 
     def _slice(self, file: File, items: Sequence[T]) -> Sequence[T]:
         n = self.parts[id(file)]
@@ -269,22 +274,30 @@ class Bibliography:
 
     def insert_search_text(self, page: Page) -> None:
         """Before the search index sees the page."""
-        if id(page.file) in self.parts and BIBLIOGRAPHY_MARKER in (page.content or ""):
+        content = page.content or ""
+        if id(page.file) in self.parts and BIBLIOGRAPHY_MARKER in content:
             text = search_text(self._entries(page.file))
-            self._search_text[id(page.file)] = text
-            page.content = (page.content or "").replace(BIBLIOGRAPHY_MARKER, text, 1)
+            self._search_text[id(page.file)] = (text, content)
+            page.content = content.replace(BIBLIOGRAPHY_MARKER, text, 1)
 
     def finish(self, file: File, output: str) -> str:
         """The page's final HTML (other pages' HTML unchanged)."""
-        text = self._search_text.pop(id(file), "")
+        text, content = self._search_text.pop(id(file), ("", ""))
         if not text:
             return output
+        if file.page is not None:  # indexed and rendered: MkDocs keeps it to the end, but the
+            file.page.content = content  # text of a thousand references is not needed again
         at = output.find(text)
         if at < 0:
             return output
         entries = self._entries(file)
         listing = bibliography_parts(entries, self.cited_on(file, {r.key for r in entries}))
-        return "".join([output[:at], *listing, output[at + len(text) :]])
+        html = "".join([output[:at], *listing, output[at + len(text) :]])
+        self._part = (-1, ())
+        self._done += 1
+        if self._done == len(self.parts):  # the last: what the pages cite is not needed again
+            self.cited_on = lambda file, keys: {}
+        return html
 
 
 def shown(path: Path, root: Path) -> str:

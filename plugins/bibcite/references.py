@@ -5,17 +5,23 @@ the plain text for tooltips and the HTML of each list item), so it is also what 
 
 - in memory across ``mkdocs serve`` rebuilds, while the .bib file and the style are unchanged;
 - on disk under the cache directory, keyed by the digest of the .bib file's bytes, the style and
-  its version, and :data:`TABLE_FORMAT` (bumped whenever the item HTML changes).
+  its version, and :data:`TABLE_FORMAT` (bumped whenever the item HTML changes): an *entries
+  file*, one JSON line per entry, and its *index* (the table's keys, lines and problems, and
+  where each entry's line is).
+
+A table read from disk, or streamed from the worker process, keeps its entries in the entries
+file and reads each when a page needs it (:class:`EntryFile`): ten thousand formatted
+references are tens of megabytes in memory, and a page needs twenty of them.
 
 Building a table (pybtex parse and format) is :mod:`bibcite.compiler`, imported only when no
-cached table fits: a warm build reads one JSON file and never imports pybtex. On a miss, the
+cached table fits: a warm build reads the index and never imports pybtex. On a miss, the
 compiler still formats only the entries the per-entry cache (:mod:`bibcite.cache`, keyed by each
 entry's content and the style version) does not hold.
 
-A large .bib file is read by a worker process while the build converts its pages
-(:class:`_Stream`, running :func:`bibcite.worker.main`): the build gets the keys from a scan at
-once, the parsed entries' numbers and the file's problems when its pages are converted, and the
-formatted entries as it writes the pages, in the order it needs them.
+The .bib file is read by a worker process while the build converts its pages (:class:`_Stream`,
+running :func:`bibcite.worker.main`): the build gets the keys from a scan at once, the parsed
+entries' numbers and the file's problems when its pages are converted, and the formatted
+entries (written to an entries file) as it writes the pages, in the order it needs them.
 
 Nothing here imports MkDocs or pybtex, and nothing raises on bad cache contents or a failed
 worker: any doubt means the table is built again, in this process.
@@ -23,6 +29,7 @@ worker: any doubt means the table is built again, in this process.
 
 from __future__ import annotations
 
+import array
 import contextlib
 import functools
 import hashlib
@@ -34,11 +41,10 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from bibcite.cache import write_json_atomically
 from bibcite.problems import Problem, Severity
@@ -49,7 +55,7 @@ if TYPE_CHECKING:
     from bibcite.formatting import ReferenceFormatter
 
 #: Layout and item HTML of cached tables; a table of another format is built again.
-TABLE_FORMAT = "1"
+TABLE_FORMAT = "2"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -71,20 +77,57 @@ class Reference:
     item: str
 
 
-@dataclass(frozen=True)
+class EntryFile:
+    """An entries file, open for reading: one JSON line ``[key, index, line, text, item]`` per
+    entry, in any order; :meth:`read` takes one entry's line by position. The file stays
+    readable while open even if it is replaced or deleted (a newer build's cache)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.fd = -1
+        self.fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+
+    def read(self, offset: int, length: int) -> Reference:
+        data = os.pread(self.fd, length, offset)
+        return Reference(*json.loads(data))
+
+    def close(self) -> None:
+        fd, self.fd = self.fd, -1  # once: the number may be another file's afterwards
+        if fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def __del__(self) -> None:
+        self.close()
+
+
+def encode_entry(ref: Reference) -> bytes:
+    """An entry's line in an entries file."""
+    row = [ref.key, ref.index, ref.line, ref.text, ref.item]
+    return json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n"
+
+
 class ReferenceTable:
-    """Every entry of one .bib file, in file order.
+    """Every entry of one .bib file, in file order, held in memory (:meth:`of`) or read from an
+    entries file on demand (:meth:`in_file`).
 
     path: the file as the user knows it (for messages). digest: hash of its bytes.
-    references: every entry, in file order. by_key: entry by exact key.
     problems: what formatting found (undecodable LaTeX...), reported on every build.
+    ``table[key]`` is an entry, ``key in table`` whether there is one; iterating gives every
+    entry in file order (reading them all, for a table in a file).
     """
 
-    path: str
-    digest: str
-    references: tuple[Reference, ...]
-    by_key: Mapping[str, Reference]
-    problems: tuple[Problem, ...] = ()
+    def __init__(
+        self,
+        path: str,
+        digest: str,
+        keys: tuple[str, ...],
+        lines: tuple[int, ...],
+        problems: tuple[Problem, ...],
+        entry: Callable[[int], Reference],
+    ) -> None:
+        self.path, self.digest, self.problems = path, digest, problems
+        self._keys, self._lines, self._entry = keys, lines, entry
+        self._file: EntryFile | None = None
 
     @classmethod
     def of(
@@ -94,29 +137,102 @@ class ReferenceTable:
         references: tuple[Reference, ...],
         problems: tuple[Problem, ...],
     ) -> ReferenceTable:
-        by_key = MappingProxyType({r.key: r for r in references})
-        return cls(path, digest, references, by_key, problems)
+        """A table in memory: ``references`` in file order."""
+        keys = tuple(r.key for r in references)
+        lines = tuple(r.line for r in references)
+        return cls(path, digest, keys, lines, problems, references.__getitem__)
+
+    @classmethod
+    def in_file(
+        cls,
+        path: str,
+        digest: str,
+        rows: Sequence[tuple[str, int, int, int]],
+        problems: tuple[Problem, ...],
+        entries: EntryFile,
+    ) -> ReferenceTable:
+        """A table whose entries are in ``entries``: ``rows`` gives, in file order, each entry's
+        key, line, and the offset and length of its line in the file."""
+        keys = tuple(r[0] for r in rows)
+        lines = tuple(r[1] for r in rows)
+        offsets = array.array("q", (r[2] for r in rows))  # compact: a table may be large
+        lengths = array.array("q", (r[3] for r in rows))
+
+        def entry(i: int) -> Reference:
+            return entries.read(offsets[i], lengths[i])
+
+        table = cls(path, digest, keys, lines, problems, entry)
+        table._file = entries  # closed with the table
+        return table
 
     def __contains__(self, key: object) -> bool:
-        return key in self.by_key
+        return key in self.index
+
+    def __getitem__(self, key: str) -> Reference:
+        return self._entry(self.index[key] - 1)
+
+    def __iter__(self) -> Iterator[Reference]:
+        return (self._entry(i) for i in range(len(self._keys)))
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ReferenceTable):
+            return NotImplemented
+        return (self.path, self.digest, self.problems, list(self)) == (
+            other.path, other.digest, other.problems, list(other)
+        )  # fmt: skip
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def references(self) -> tuple[Reference, ...]:
+        """Every entry, in file order (all read, for a table in a file)."""
+        return tuple(self)
+
+    def in_order(self) -> Sequence[Reference]:
+        """Every entry in file order, read as it is asked for (a slice reads only its part)."""
+        return _InOrder(len(self._keys), self._entry)
+
+    def pick(self, keys: Iterable[str]) -> dict[str, Reference]:
+        """The entries of ``keys`` (those the table has)."""
+        index = self.index
+        return {k: self._entry(index[k] - 1) for k in keys if k in index}
 
     def keys(self) -> BibliographyKeys:
-        refs = self.references
-        return BibliographyKeys(self.path, tuple(r.key for r in refs), tuple(r.line for r in refs))
+        return BibliographyKeys(self.path, self._keys, self._lines)
 
     @functools.cached_property
     def index(self) -> Mapping[str, int]:
         """Each key's position in the file (the global numbers)."""
-        return {r.key: r.index for r in self.references}
+        return {key: n for n, key in enumerate(self._keys, start=1)}
 
-    def __getitem__(self, key: str) -> Reference:
-        return self.by_key[key]
+    def close(self) -> None:
+        """Close its entries file, if it has one (it is also closed when the table is freed)."""
+        if self._file is not None:
+            self._file.close()
 
-    def __iter__(self) -> Iterator[Reference]:
-        return iter(self.references)
+
+class _InOrder(Sequence[Reference]):
+    """The entries of a table in file order, each read when asked for."""
+
+    def __init__(self, count: int, entry: Callable[[int], Reference]) -> None:
+        self._count, self._entry = count, entry
 
     def __len__(self) -> int:
-        return len(self.references)
+        return self._count
+
+    @overload
+    def __getitem__(self, i: int) -> Reference: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Reference]: ...
+    def __getitem__(self, i: int | slice) -> Reference | Sequence[Reference]:
+        if isinstance(i, slice):
+            return tuple(self._entry(n) for n in range(*i.indices(self._count)))
+        if not -self._count <= i < self._count:
+            raise IndexError(i)
+        return self._entry(i % self._count)
 
 
 @dataclass(frozen=True)
@@ -203,6 +319,8 @@ class ReferenceTableCache:
         except OSError:
             key = None
         if key is None or key != self._key or self._value is None:
+            if self._value is not None and self._value[0] is not None:
+                self._value[0].close()
             self._key, self._value = key, None
             if cache:
                 self._value = _read_table(Path(cache), Path(path), shown, style)
@@ -237,24 +355,26 @@ class ReferenceTableCache:
         return (table.keys() if table is not None else None), []
 
     def references(self, keys: Iterable[str]) -> tuple[Mapping[str, Reference], Mapping[str, int]]:
-        """The formatted entries (at least those of ``keys``) and every entry's number."""
+        """The formatted entries of ``keys`` (those the file has) and every entry's number."""
         stream = self._stream
         if stream is not None:
+            keys = list(keys)
             if stream.ensure(keys):
-                return stream.refs, stream.index
+                return stream.pick(keys), stream.index
             self._fall_back(stream)
         table = self.table()
-        return table.by_key, table.index
+        return table.pick(keys), table.index
 
-    def all_references(self) -> tuple[Reference, ...]:
-        """Every entry, in file order, as soon as each is formatted (the worker may still be
-        saving its caches: :meth:`table`, with the formatting problems, waits for that too)."""
+    def all_references(self) -> Sequence[Reference]:
+        """Every entry, in file order, each read when asked for; available as soon as every
+        entry is formatted (the worker may still be saving its caches: :meth:`table`, with the
+        formatting problems, waits for that too)."""
         stream = self._stream
         if stream is not None:
             if stream.ensure(stream.index):
-                return tuple(sorted(stream.refs.values(), key=lambda r: r.index))
+                return stream.in_order()
             self._fall_back(stream)
-        return self.table().references
+        return self.table().in_order()
 
     def table(self) -> ReferenceTable:
         """The whole table, its formatting problems included."""
@@ -285,9 +405,13 @@ class ReferenceTableCache:
         text, _, _ = read_text(self._path, self._shown)
         if text is None:
             return None  # the problem is the file itself: report it at once, in this process
+        try:
+            self._stream = _Stream(self._path, self._shown, self._style, self._cache)  # first:
+        except OSError as exc:  # no file for its entries, no process: read it in this one
+            self.worker_error = f"cannot start it ({exc})"
+            return None
         self.parses += 1
-        self._stream = _Stream(self._path, self._shown, self._style, self._cache)  # first: it
-        return BibliographyKeys(self._shown, tuple(scan_keys(text)))  # starts up meanwhile
+        return BibliographyKeys(self._shown, tuple(scan_keys(text)))  # it starts meanwhile
 
     def _compile(self) -> Compiled:
         from bibcite import compiler  # pybtex: only when no cached table fits
@@ -310,8 +434,11 @@ class _Stream:
     """The worker process (``bibcite.worker.main``) and what it has sent so far.
 
     A plain child process, not multiprocessing: a fork could inherit the threads of ``mkdocs
-    serve``, and a spawn re-imports the main script. Any failure (exit, garbled message) sets
-    ``error`` and makes the methods return None/False: the caller then builds the table itself.
+    serve``, and a spawn re-imports the main script. It writes the formatted entries to an
+    entries file this process created (in the cache directory, so that it can become the
+    cache, or in the system's temporary directory) and sends where each is. Any failure (exit,
+    garbled message) sets ``error`` and makes the methods return None/False: the caller then
+    builds the table itself.
     """
 
     def __init__(
@@ -322,16 +449,18 @@ class _Stream:
             p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p
         )}  # fmt: skip
         self.shown = shown
+        self.entries_path = _entries_file_for_worker(cache)
+        self.entries = EntryFile(self.entries_path)
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (read on failure, closed at the end)
         self.process = subprocess.Popen(
             [sys.executable, "-c", "import sys, bibcite.worker as w; w.main(sys.argv[1:])",
-             json.dumps([os.fspath(path), shown, style, cache])],
+             json.dumps([os.fspath(path), shown, style, cache, self.entries_path])],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.stderr,
             env=env,
         )  # fmt: skip
-        self.refs: dict[str, Reference] = {}
+        self.spans: dict[str, tuple[int, int]] = {}  # key: (offset, length) in the entries file
         self.index: dict[str, int] = {}
         self.error = ""
         self.reported = False  # the file's problems were given to the caller
@@ -363,12 +492,21 @@ class _Stream:
 
     def ensure(self, keys: Iterable[str]) -> bool:
         """Read until the entries of ``keys`` (those the file has) are here; False on failure."""
-        missing = {k for k in keys if k in self.index and k not in self.refs}
+        missing = {k for k in keys if k in self.index and k not in self.spans}
         while missing and self._done is None:
             if not self._read():
                 return False
             missing.difference_update(self._arrived)
         return self._parsed is not None
+
+    def pick(self, keys: Iterable[str]) -> dict[str, Reference]:
+        """The entries of ``keys`` that have arrived, read from the entries file."""
+        return {k: self.entries.read(*self.spans[k]) for k in keys if k in self.spans}
+
+    def in_order(self) -> Sequence[Reference]:
+        """Every entry that has arrived, in file order, each read when asked for."""
+        spans = [self.spans[k] for k in sorted(self.spans, key=self.index.__getitem__)]
+        return _InOrder(len(spans), lambda i: self.entries.read(*spans[i]))
 
     def finish(self) -> tuple[ReferenceTable | None, list[Problem]] | None:
         while self._done is None and self._read():
@@ -387,13 +525,16 @@ class _Stream:
                 self._parsed = entries, problems, digest
                 self.index = {key: index for key, index, _ in entries}
             elif kind == "refs":
-                self.refs.update((r.key, r) for r in message[1])
-                self._arrived = [r.key for r in message[1]]
+                self.spans.update((key, (offset, length)) for key, offset, length in message[1])
+                self._arrived = [key for key, _, _ in message[1]]
             elif kind == "done":
                 formatting, _, _ = message[1:]
                 entries, problems, digest = self._parsed or ([], [], "")
-                refs = tuple(sorted(self.refs.values(), key=lambda r: r.index))
-                table = ReferenceTable.of(self.shown, digest, refs, tuple(formatting))
+                rows = [(key, line, *self.spans[key]) for key, _, line in entries
+                        if key in self.spans]  # fmt: skip
+                table = ReferenceTable.in_file(
+                    self.shown, digest, rows, tuple(formatting), self.entries
+                )
                 self._done = table, list(problems)  # a rebuild reports them again
                 self.formatted, self.cache_error = message[2], message[3]
                 self._close()
@@ -418,13 +559,32 @@ class _Stream:
         for pipe in (self.process.stdout, self.stderr):
             if pipe is not None:
                 pipe.close()
+        # The worker moved it into the cache, or it was a temporary file (still readable
+        # through the open EntryFile).
+        with contextlib.suppress(OSError):
+            os.unlink(self.entries_path)
+
+
+def _entries_file_for_worker(cache: str | None) -> str:
+    """A new, empty entries file for the worker: in the cache directory (it becomes the cache),
+    else in the system's temporary directory."""
+    for directory in ([cache] if cache else []) + [None]:
+        try:
+            if directory is not None:
+                os.makedirs(directory, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=".references-", suffix=".tmp", dir=directory)
+        except OSError:
+            continue
+        os.close(fd)
+        return name
+    raise OSError("no directory to write the worker's entries to")
 
 
 # -- on disk --------------------------------------------------------------------------------
 
 
-def _table_file(cache_dir: Path, digest: str, style: str) -> Path:
-    name = f"references--{digest[:40]}--{_UNSAFE.sub('_', style)}.json"
+def _table_file(cache_dir: Path, digest: str, style: str, suffix: str = ".json") -> Path:
+    name = f"references--{digest[:40]}--{_UNSAFE.sub('_', style)}{suffix}"
     return cache_dir / name
 
 
@@ -432,18 +592,33 @@ def _read_table(
     cache_dir: Path, path: Path, shown: str, style: str
 ) -> tuple[ReferenceTable, list[Problem]] | None:
     """The stored table of this file's exact bytes and this style, or None."""
+    entries: EntryFile | None = None
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        # Bytes, not text: a str of non-Latin-1 text takes twice the memory while it is decoded.
         data = json.loads(_table_file(cache_dir, digest, style).read_bytes())
         if data["format"] != _stamp(style) or data["digest"] != digest or data["path"] != shown:
             return None
-        refs = tuple(Reference(*r) for r in data["references"])
+        entries = EntryFile(_table_file(cache_dir, digest, style, ".entries"))
+        if _file_digest(entries.fd) != data["entries"]:  # not the file the index was made for
+            entries.close()
+            return None
+        rows = [(str(k), int(line), int(off), int(n)) for k, line, off, n in data["rows"]]
         problems = [_problem(p) for p in data["problems"]]
         formatting = tuple(_problem(p) for p in data["formatting"])
     except (OSError, ValueError, KeyError, TypeError):
+        if entries is not None:
+            entries.close()
         return None
-    return ReferenceTable.of(shown, digest, refs, formatting), problems
+    return ReferenceTable.in_file(shown, digest, rows, formatting, entries), problems
+
+
+def _file_digest(fd: int) -> str:
+    h = hashlib.sha256()
+    offset = 0
+    while chunk := os.pread(fd, 1 << 20, offset):
+        h.update(chunk)
+        offset += len(chunk)
+    return h.hexdigest()
 
 
 def _stamp(style: str) -> str:
@@ -462,20 +637,53 @@ def _row(p: Problem) -> list[Any]:
 def write_table(
     cache_dir: Path, table: ReferenceTable, problems: list[Problem], style: str
 ) -> None:
+    """Save a table: its entries file, then its index (see :func:`save_table`)."""
+    with contextlib.suppress(OSError):  # the cache is only an optimisation
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".references-", suffix=".tmp", dir=cache_dir)
+        rows, offset = [], 0
+        with os.fdopen(fd, "wb") as f:
+            for ref in table:
+                line = encode_entry(ref)
+                f.write(line)
+                rows.append((ref.key, ref.line, offset, len(line)))
+                offset += len(line)
+        save_table(cache_dir, table.path, table.digest, style, rows, problems, table.problems, tmp)
+
+
+def save_table(
+    cache_dir: Path,
+    shown: str,
+    digest: str,
+    style: str,
+    rows: Sequence[tuple[str, int, int, int]],
+    problems: Sequence[Problem],
+    formatting: Sequence[Problem],
+    entries: str,
+) -> None:
+    """Make ``entries`` (an entries file in ``cache_dir``) the cache of the table of the .bib
+    file of ``digest`` and ``style``, and write its index: ``rows`` gives each entry's key,
+    line, offset and length, in file order. The index is written last, with the entries file's
+    hash: a reader that finds an index finds its entries, or sees they are not its own. Only
+    the latest table is kept."""
+    index_file = _table_file(cache_dir, digest, style)
+    entries_file = _table_file(cache_dir, digest, style, ".entries")
     head = {
         "format": _stamp(style),
-        "digest": table.digest,
-        "path": table.path,
+        "digest": digest,
+        "path": shown,
         "problems": [_row(p) for p in problems],
-        "formatting": [_row(p) for p in table.problems],
+        "formatting": [_row(p) for p in formatting],
     }
-    rows = (
-        json.dumps([r.key, r.index, r.line, r.text, r.item], ensure_ascii=False)
-        for r in table.references
-    )
-    target = _table_file(cache_dir, table.digest, style)
     with contextlib.suppress(OSError):  # the cache is only an optimisation
-        write_json_atomically(target, head, "references", "[]", rows)
-        for old in cache_dir.glob("references--*.json"):
-            if old != target:
+        fd = os.open(entries, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            head["entries"] = _file_digest(fd)
+        finally:
+            os.close(fd)
+        os.replace(entries, entries_file)
+        members = (json.dumps(list(row), ensure_ascii=False) for row in rows)
+        write_json_atomically(index_file, head, "rows", "[]", members)
+        for old in cache_dir.glob("references--*"):
+            if old not in (index_file, entries_file):
                 old.unlink()

@@ -9,7 +9,6 @@ HTML comes escaped from :mod:`bibcite.compiler`.
 
 from __future__ import annotations
 
-import functools
 import html
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -60,7 +59,6 @@ def _attr(s: str) -> str:
     return _text(s).replace('"', "&quot;")
 
 
-@functools.lru_cache(maxsize=1 << 16)  # an entry is cited on many pages: escaped once
 def _title(text: str) -> str:
     return _attr(tooltip_text(text))
 

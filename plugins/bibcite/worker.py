@@ -23,15 +23,20 @@ from bibcite.problems import Severity
 
 def main(argv: list[str]) -> None:
     """The worker process of ``bibcite.references``: builds a table while that process converts
-    pages, and streams it back. ``argv``: ``[json.dumps([path, shown, style, cache_dir])]``.
+    pages, and streams it back. ``argv``: ``[json.dumps([path, shown, style, cache_dir,
+    entries_path])]``; ``entries_path`` is an empty file the caller made for the entries.
 
-    Messages on stdout, each a 4-byte length then a pickle: ``("parsed", [(key, index, line)],
-    problems, digest)`` once the file is parsed; ``("refs", [Reference, ...])`` as entries are
-    formatted; ``("done", formatting_problems, formatted_count, cache_error)``. Entries are
+    Each formatted entry is appended to ``entries_path`` as one line
+    (:func:`bibcite.references.encode_entry`). Messages on stdout, each a 4-byte length then a
+    pickle: ``("parsed", [(key, index, line)], problems, digest)`` once the file is parsed;
+    ``("refs", [(key, offset, length), ...])`` where each entry's line is, once written;
+    ``("done", formatting_problems, formatted_count, cache_error)`` at the end. Entries are
     formatted in file order until a line of JSON on stdin gives the order the pages need them
-    in (the caller then reads them as it writes the pages); the rest follow in file order.
+    in (the caller then reads them as it writes the pages); the rest follow in file order. With
+    a cache directory, the entries file then becomes the cache's (the caller's open file still
+    reads it).
     """
-    path, shown, style, cache_dir = json.loads(argv[0])
+    path, shown, style, cache_dir, entries_path = json.loads(argv[0])
     out = sys.stdout.buffer
     text, digest, problems = read_text(path, shown)
     entries: dict[str, BibEntry] = {}
@@ -50,33 +55,40 @@ def main(argv: list[str]) -> None:
     from pathlib import Path
 
     from bibcite.compiler import make_formatter, reference
-    from bibcite.references import Reference, ReferenceTable, write_table
+    from bibcite.references import encode_entry, save_table
 
     formatter = make_formatter(style, cache_dir)
     todo, order_read, batch = list(entries), False, []
-    done: dict[str, Reference] = {}
-    position = 0
-    while position < len(todo):
-        if not order_read and select.select([sys.stdin], [], [], 0)[0]:
-            order_read = True
-            wanted = [k for k in json.loads(sys.stdin.readline() or "[]") if k in entries]
-            todo = [k for k in dict.fromkeys([*wanted, *todo]) if k in entries]
-            position = 0
-            continue
-        entry = entries.pop(todo[position])  # formatted once: its parse is not needed again
-        position += 1
-        done[entry.key] = reference(entry, formatter, shown)
-        batch.append(done[entry.key])
-        if len(batch) >= 32:
-            _send(out, ("refs", batch))
-            batch = []
-    _send(out, ("refs", batch))  # the last ones: the build can write its last pages meanwhile
+    rows: dict[str, tuple[int, int, int, int]] = {}  # key: (number, line, offset, length)
+    position = offset = 0
+    with open(entries_path, "wb") as file:
+        while position < len(todo):
+            if not order_read and select.select([sys.stdin], [], [], 0)[0]:
+                order_read = True
+                wanted = [k for k in json.loads(sys.stdin.readline() or "[]") if k in entries]
+                todo = [k for k in dict.fromkeys([*wanted, *todo]) if k in entries]
+                position = 0
+                continue
+            entry = entries.pop(todo[position])  # formatted once: its parse is not needed again
+            position += 1
+            line = encode_entry(reference(entry, formatter, shown))
+            file.write(line)
+            rows[entry.key] = (entry.index, entry.line, offset, len(line))
+            batch.append((entry.key, offset, len(line)))
+            offset += len(line)
+            if len(batch) >= 32:
+                file.flush()  # written before the caller hears of it
+                _send(out, ("refs", batch))
+                batch = []
+        file.flush()
+        _send(out, ("refs", batch))  # the last ones: the build can write its last pages now
     formatting = formatter.take_problems()
     error = formatter.save()
-    if done and cache_dir:  # the table, for the next build (written here, off the build)
-        refs = tuple(sorted(done.values(), key=lambda r: r.index))
-        table = ReferenceTable.of(shown, digest, refs, tuple(formatting))
-        write_table(Path(cache_dir), table, problems, style)
+    if rows and cache_dir:  # the table, for the next build (written here, off the build)
+        in_order = sorted(rows.items(), key=lambda item: item[1][0])
+        table_rows = [(key, line, at, n) for key, (_, line, at, n) in in_order]
+        save_table(Path(cache_dir), shown, digest, style, table_rows, problems, formatting,
+                   entries_path)  # fmt: skip
     _send(out, ("done", formatting, formatter.formatted_count, error))
     out.flush()
     os._exit(0)  # no interpreter teardown: the parent is waiting, and nothing is left to do
