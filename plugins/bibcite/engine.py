@@ -16,7 +16,6 @@ substitution of placeholders only this engine writes.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
@@ -204,6 +203,8 @@ class CitationEngine:
                 if item.key in self.keys:
                     continue
                 line, col = locate(page.source, g.raw, occurrence, fallback=item.key)
+                import difflib  # only for a mistake (a warm, clean build never needs it)
+
                 close = difflib.get_close_matches(item.key, self.keys.keys, n=1)
                 guess = f"; did you mean '{close[0]}'?" if close else ""
                 problems.append(
