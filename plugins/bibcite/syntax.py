@@ -75,17 +75,21 @@ class CitationGroup:
 def parse_citation(raw: str) -> tuple[tuple[CitationItem, ...], str]:
     """Parse ``[@a; @b, p. 3]``. Returns the items, or ``()`` and what is wrong with it."""
     body = raw[1:-1]
-    shown = re.sub(r"\s*\n\s*", " ", raw)  # messages stay on one line
     items: list[CitationItem] = []
     for part in body.split(";"):
         if not part.strip() or part.strip() == "@":
-            return (), f"empty citation item in '{shown}'"
+            return (), f"empty citation item in '{_one_line(raw)}'"
         m = _ITEM.fullmatch(part)
         if m is None:
-            return (), f"malformed citation '{shown}' (at '{' '.join(part.split())}')"
+            return (), f"malformed citation '{_one_line(raw)}' (at '{' '.join(part.split())}')"
         # Interned: a key is cited on many pages, and every citation is kept until the end.
         items.append(CitationItem(sys.intern(m["key"]), (m["locator"] or "").strip()))
     return tuple(items), ""
+
+
+def _one_line(raw: str) -> str:
+    """A group as messages show it: on one line."""
+    return re.sub(r"\s*\n\s*", " ", raw)
 
 
 class CitationHandler(Protocol):
