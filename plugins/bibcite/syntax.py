@@ -216,12 +216,8 @@ class _CitationTree(Treeprocessor):
         processing visits elements in another order)."""
         if not found:
             return []
-        spots: list[int] = []
-        for el in root.iter():
-            for text in (el.text, el.tail):
-                if text and "\x02" in text:
-                    spots.extend(i for m in _STASHED.finditer(text) if (i := int(m[1])) in found)
-        return spots
+        text = "".join(root.itertext())  # every text and tail, in document order
+        return [i for m in _STASHED.finditer(text) if (i := int(m[1])) in found]
 
 
 def escape_ampersands(el: etree.Element) -> etree.Element:
