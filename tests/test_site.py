@@ -115,6 +115,9 @@ def test_search_index_has_every_page(real_site: Build) -> None:
     locations = {doc["location"].split("#")[0] for doc in index["docs"]}
     for page in ("subtypes/dystrophic/", "classification/", "references/", "treatment/"):
         assert page in locations
+    # A page's own References section (its list is left out) is not an empty hit on each page.
+    assert not [d["location"] for d in index["docs"] if d["location"].endswith("#references")]
+    assert any(d["location"] == "references/" and d["title"] == "References" for d in index["docs"])
 
 
 def test_citations_are_rendered_after_search_indexing(real_site: Build) -> None:

@@ -203,7 +203,9 @@ class _CitationTree(Treeprocessor):
             else:
                 self.pending.append((spot, escape_ampersands(new)))
         if rendered.references is not None:
-            heading = etree.SubElement(root, "h2", {"id": "references"})
+            # Out of the search index: the list under it is (a search finds the pages that
+            # discuss a term), so the section would be an empty "References" hit on every page.
+            heading = etree.SubElement(root, "h2", {"id": "references", "data-search-exclude": ""})
             heading.text = rendered.references_title
             if isinstance(rendered.references, str):
                 heading.tail = "\n" + self.md.htmlStash.store(rendered.references)
