@@ -35,8 +35,8 @@ from bibcite.syntax import CitationGroup, RenderedCitations, locate
 
 # Placeholders are HTML comments: nothing for a search indexer or a browser, and cheap to
 # parse (an element per citation costs the search indexer more than all the rest of the plugin).
-_PLACEHOLDER = re.compile(r"<!--bibcite:citation:(\d+)-->")
 _LIST_PLACEHOLDER = "<!--bibcite:references-->"
+_PLACEHOLDERS = re.compile(r"<!--bibcite:(?:citation:(\d+)|references)-->")
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,16 +141,18 @@ class CitationEngine:
             return html
         numbers = assign_numbers(page.keys, index, self.numbering)
         rendered = [render_group(g, numbers, refs) for g in page.groups]
+        listing = (
+            [render_reference_list(list(numbers), numbers, refs, page.citing)] if numbers else []
+        )
 
-        def group(m: re.Match[str]) -> str:
+        def fill(m: re.Match[str]) -> str:
+            if m.group(1) is None:  # the list: once
+                return listing.pop() if listing else m.group(0)
             i = int(m.group(1)) - 1
             return rendered[i] if 0 <= i < len(rendered) else m.group(0)
 
-        html = _PLACEHOLDER.sub(group, html)
-        if numbers:
-            listing = render_reference_list(list(numbers), numbers, refs, page.citing)
-            html = html.replace(_LIST_PLACEHOLDER, listing, 1)
-        return html
+        # One pass, one new string: a page's HTML is copied once, not once per kind.
+        return _PLACEHOLDERS.sub(fill, html)
 
     def report_unrendered(self, raws: Sequence[str]) -> None:
         """Citations the Markdown engine kept as text (image text, raw HTML blocks): a warning
