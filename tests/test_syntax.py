@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import markdown
 import pytest
 
 from bibcite.syntax import (
     CitationExtension,
+    CitationGroup,
     CitationItem,
+    RenderedCitations,
     locate,
     parse_citation,
 )
@@ -96,6 +100,30 @@ def test_text_outside_citations_is_unchanged() -> None:
     _, with_citation = convert("Before [@a] after *em*.")
     _, without = convert("Before X after *em*.")
     assert with_citation.replace("<cite>#1</cite>", "X") == without
+
+
+class _LateHandler(RecordingHandler):
+    """Renders late, as the citation engine does: each group is an HTML comment for now."""
+
+    def render_groups(self, groups: Sequence[CitationGroup]) -> RenderedCitations:
+        self.groups = list(groups)
+        return RenderedCitations(tuple(f"<!--g{g.index}-->" for g in groups), None)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("[@a]", '<p class="citation-only"><!--g1--></p>'),
+        ("Text [@a].", "<p>Text <!--g1-->.</p>"),
+        ("- [@a]", "<ul>\n<li><!--g1--></li>\n</ul>"),
+        ("> [@a]", '<blockquote>\n<p class="citation-only"><!--g1--></p>\n</blockquote>'),
+    ],
+)
+def test_a_paragraph_of_one_citation_stays_a_paragraph(source: str, expected: str) -> None:
+    """Python-Markdown drops the ``<p>`` around a lone raw-HTML placeholder whose HTML looks
+    block-level, as a comment does: the paragraph would lose its margins and its role."""
+    _, html = convert(source, _LateHandler())
+    assert html == expected
 
 
 def test_citation_in_link_text_is_flagged() -> None:

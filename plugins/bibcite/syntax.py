@@ -202,6 +202,8 @@ class _CitationTree(Treeprocessor):
                 self.md.htmlStash.rawHtmlBlocks[spot] = new
             else:
                 self.pending.append((spot, escape_ampersands(new)))
+        if any(isinstance(new, str) for new in rendered.groups):
+            self._keep_paragraphs(root, set(spots))
         if rendered.references is not None:
             # Out of the search index: the list under it is (a search finds the pages that
             # discuss a term), so the section would be an empty "References" hit on every page.
@@ -211,6 +213,16 @@ class _CitationTree(Treeprocessor):
                 heading.tail = "\n" + self.md.htmlStash.store(rendered.references)
             else:
                 root.append(escape_ampersands(rendered.references))
+
+    def _keep_paragraphs(self, root: etree.Element, spots: set[int]) -> None:
+        """A paragraph holding nothing but a citation keeps its ``<p>``: Python-Markdown takes a
+        bare ``<p>`` around one raw-HTML placeholder for a raw HTML block when the HTML looks
+        block-level, as an HTML comment (what a late-rendering handler returns) does, and would
+        drop the paragraph. With a class it is not bare."""
+        for p in root.iter("p"):
+            m = _STASHED.fullmatch((p.text or "").strip()) if len(p) == 0 and not p.attrib else None
+            if m is not None and int(m[1]) in spots:
+                p.set("class", "citation-only")
 
     @staticmethod
     def _in_document_order(root: etree.Element, found: dict[int, tuple[str, bool]]) -> list[int]:
