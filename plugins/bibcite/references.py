@@ -41,7 +41,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, BinaryIO, overload
 
 from bibcite.cache import write_json_atomically
 from bibcite.problems import Problem, Severity
@@ -110,10 +110,26 @@ class EntryFile:
         self.close()
 
 
-def encode_entry(ref: Reference) -> bytes:
-    """An entry's line in an entries file."""
-    row = [ref.key, ref.index, ref.line, ref.text, ref.item]
-    return json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n"
+class EntryWriter:
+    """Appends entries to an entries file, one JSON line each: where each is, and the hash of
+    all that was written (the index records it, see :func:`save_table`)."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self.file = file
+        self.offset = 0
+        self._hash = hashlib.sha256()
+
+    def write(self, ref: Reference) -> tuple[int, int]:
+        """Append ``ref``; returns the offset and length of its line."""
+        row = [ref.key, ref.index, ref.line, ref.text, ref.item]
+        line = json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n"
+        self.file.write(line)
+        self._hash.update(line)
+        at, self.offset = self.offset, self.offset + len(line)
+        return at, len(line)
+
+    def digest(self) -> str:
+        return self._hash.hexdigest()
 
 
 class ReferenceTable:
@@ -505,14 +521,11 @@ def write_table(
     with contextlib.suppress(OSError):  # the cache is only an optimisation
         cache_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".references-", suffix=".tmp", dir=cache_dir)
-        rows, offset = [], 0
         with os.fdopen(fd, "wb") as f:
-            for ref in table:
-                line = encode_entry(ref)
-                f.write(line)
-                rows.append((ref.key, ref.line, offset, len(line)))
-                offset += len(line)
-        save_table(cache_dir, table.path, table.digest, style, rows, problems, table.problems, tmp)
+            writer = EntryWriter(f)
+            rows = [(ref.key, ref.line, *writer.write(ref)) for ref in table]
+        save_table(cache_dir, table.path, table.digest, style, rows, problems, table.problems,
+                   tmp, writer.digest())  # fmt: skip
 
 
 def save_table(
@@ -524,12 +537,13 @@ def save_table(
     problems: Sequence[Problem],
     formatting: Sequence[Problem],
     entries: str,
+    entries_digest: str,
 ) -> None:
-    """Make ``entries`` (an entries file in ``cache_dir``) the cache of the table of the .bib
-    file of ``digest`` and ``style``, and write its index: ``rows`` gives each entry's key,
-    line, offset and length, in file order. The index is written last, with the entries file's
-    hash: a reader that finds an index finds its entries, or sees they are not its own. Only
-    the latest table is kept."""
+    """Make ``entries`` (an entries file in ``cache_dir``, of hash ``entries_digest``) the cache
+    of the table of the .bib file of ``digest`` and ``style``, and write its index: ``rows``
+    gives each entry's key, line, offset and length, in file order. The index is written last,
+    with the entries file's hash: a reader that finds an index finds its entries, or sees they
+    are not its own. Only the latest table is kept."""
     index_file = _table_file(cache_dir, digest, style)
     entries_file = _table_file(cache_dir, digest, style, ".entries")
     head = {
@@ -538,13 +552,9 @@ def save_table(
         "path": shown,
         "problems": [_row(p) for p in problems],
         "formatting": [_row(p) for p in formatting],
+        "entries": entries_digest,
     }
     with contextlib.suppress(OSError):  # the cache is only an optimisation
-        fd = os.open(entries, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-        try:
-            head["entries"] = _file_digest(fd)
-        finally:
-            os.close(fd)
         os.replace(entries, entries_file)
         members = (json.dumps(list(row), ensure_ascii=False) for row in rows)
         write_json_atomically(index_file, head, "rows", "[]", members)

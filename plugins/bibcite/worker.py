@@ -27,7 +27,7 @@ def main(argv: list[str]) -> None:
     entries_path])]``; ``entries_path`` is an empty file the caller made for the entries.
 
     Each formatted entry is appended to ``entries_path`` as one line
-    (:func:`bibcite.references.encode_entry`). Messages on stdout, each a 4-byte length then a
+    (:class:`bibcite.references.EntryWriter`). Messages on stdout, each a 4-byte length then a
     pickle: ``("parsed", [(key, index, line)], problems, digest)`` once the file is parsed;
     ``("refs", [(key, offset, length), ...])`` where each entry's line is, once written;
     ``("done", formatting_problems, formatted_count, cache_error)`` at the end. Entries are
@@ -55,13 +55,14 @@ def main(argv: list[str]) -> None:
     from pathlib import Path
 
     from bibcite.compiler import make_formatter, reference
-    from bibcite.references import encode_entry, save_table
+    from bibcite.references import EntryWriter, save_table
 
     formatter = make_formatter(style, cache_dir)
     todo, order_read, batch = list(entries), False, []
     rows: dict[str, tuple[int, int, int, int]] = {}  # key: (number, line, offset, length)
-    position = offset = 0
+    position = 0
     with open(entries_path, "wb") as file:
+        writer = EntryWriter(file)
         while position < len(todo):
             if not order_read and select.select([sys.stdin], [], [], 0)[0]:
                 order_read = True
@@ -71,11 +72,9 @@ def main(argv: list[str]) -> None:
                 continue
             entry = entries.pop(todo[position])  # formatted once: its parse is not needed again
             position += 1
-            line = encode_entry(reference(entry, formatter, shown))
-            file.write(line)
-            rows[entry.key] = (entry.index, entry.line, offset, len(line))
-            batch.append((entry.key, offset, len(line)))
-            offset += len(line)
+            at, length = writer.write(reference(entry, formatter, shown))
+            rows[entry.key] = (entry.index, entry.line, at, length)
+            batch.append((entry.key, at, length))
             if len(batch) >= 32:
                 file.flush()  # written before the caller hears of it
                 _send(out, ("refs", batch))
@@ -88,7 +87,7 @@ def main(argv: list[str]) -> None:
         in_order = sorted(rows.items(), key=lambda item: item[1][0])
         table_rows = [(key, line, at, n) for key, (_, line, at, n) in in_order]
         save_table(Path(cache_dir), shown, digest, style, table_rows, problems, formatting,
-                   entries_path)  # fmt: skip
+                   entries_path, writer.digest())  # fmt: skip
     _send(out, ("done", formatting, formatter.formatted_count, error))
     out.flush()
     os._exit(0)  # no interpreter teardown: the parent is waiting, and nothing is left to do
