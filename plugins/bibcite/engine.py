@@ -31,7 +31,7 @@ from bibcite.render import (
     render_group,
     render_reference_list,
 )
-from bibcite.syntax import CitationGroup, RenderedCitations, locate
+from bibcite.syntax import CitationGroup, RenderedCitations, locate, parse_citation
 
 # Placeholders are HTML comments: nothing for a search indexer or a browser, and cheap to
 # parse (an element per citation costs the search indexer more than all the rest of the plugin).
@@ -39,20 +39,43 @@ _LIST_PLACEHOLDER = "<!--bibcite:references-->"
 _PLACEHOLDERS = re.compile(r"<!--bibcite:(?:citation:(\d+)|references)-->")
 
 
+_ONE_SPOT: dict[int, tuple[int]] = {}
+_NO_GROUPS: frozenset[int] = frozenset()
+
+
+def _spots(spots: list[int]) -> tuple[int, ...]:
+    """``spots`` as a tuple; most keys are cited once on a page, and those one-group tuples
+    are shared (thousands of pages hold their citing spots until the bibliography is written)."""
+    if len(spots) == 1:
+        one = _ONE_SPOT.get(spots[0])
+        if one is None:
+            one = _ONE_SPOT[spots[0]] = (spots[0],)
+        return one
+    return tuple(spots)
+
+
 @dataclass(frozen=True, slots=True)
 class PageCitations:
     """What one page cites.
 
     page_id: the engine's id of the page (e.g. its source path in the docs dir).
-    groups: the page's citation groups in document order.
+    written: the page's citation groups as written (brackets included), in document order.
+    in_link: the (1-based) indices of the groups that sit in link text.
     keys: the keys found in the bibliography, in order of first citation.
-    citing: for each of those keys, the indices of the groups citing it.
+    spots: for each of those keys (same order), the indices of the groups citing it.
+
+    Every page's citations are held from its conversion until it is written, so they are kept
+    compact: a string per group, parsed again into :attr:`groups` when the page is rendered
+    (a microsecond or two a group), rather than a record, a tuple and an item per key (five
+    times the memory; 6 MB for 20 000 groups), and the citing spots in a tuple along ``keys``
+    (a dict per page is four times its size).
     """
 
     page_id: str
-    groups: tuple[CitationGroup, ...]
+    written: tuple[str, ...]
+    in_link: frozenset[int]
     keys: tuple[str, ...]
-    citing: Mapping[str, tuple[int, ...]]
+    spots: tuple[tuple[int, ...], ...]
 
     @classmethod
     def of(
@@ -65,20 +88,37 @@ class PageCitations:
                     spots = citing.setdefault(item.key, [])
                     if not spots or spots[-1] != g.index:
                         spots.append(g.index)
-        keys = tuple(citing)
-        return cls(page_id, tuple(groups), keys, {k: tuple(v) for k, v in citing.items()})
+        return cls(
+            page_id,
+            tuple(g.raw for g in groups),
+            frozenset(g.index for g in groups if g.in_link) or _NO_GROUPS,
+            tuple(citing),
+            tuple(_spots(v) for v in citing.values()),
+        )
+
+    @property
+    def groups(self) -> tuple[CitationGroup, ...]:
+        """The page's citation groups, parsed again from :attr:`written`."""
+        out = []
+        for index, raw in enumerate(self.written, start=1):
+            items, error = parse_citation(raw)
+            out.append(CitationGroup(index, raw, items, error, index in self.in_link))
+        return tuple(out)
 
     def summary(self) -> PageCitations:
         """The same without the groups: what site-wide pages need of it (keys and citing
         spots), and all that is kept once the page itself is written."""
-        return PageCitations(self.page_id, (), self.keys, self.citing)
+        return PageCitations(self.page_id, (), _NO_GROUPS, self.keys, self.spots)
 
-    def groups_citing(self, key: str) -> tuple[int, ...]:
-        return self.citing.get(key, ())
+    @property
+    def citing(self) -> dict[str, tuple[int, ...]]:
+        """For each cited key, the indices of the groups citing it."""
+        return dict(zip(self.keys, self.spots, strict=True))
 
     def anchors(self) -> list[str]:
         """The ids the page's final HTML gets: each citation's and each listed entry's."""
-        return [cite_id(g.index) for g in self.groups] + [ref_id(k) for k in self.keys]
+        groups = range(1, len(self.written) + 1)
+        return [cite_id(i) for i in groups] + [ref_id(k) for k in self.keys]
 
 
 @dataclass
@@ -137,7 +177,7 @@ class CitationEngine:
         """The page's final HTML: each placeholder replaced by its rendered citation group, the
         empty reference list by the list (see the module's docstring). ``refs``: the formatted
         entries (at least the page's); ``index``: every entry's position in the file."""
-        if not page.groups:
+        if not page.written:
             return html
         numbers = assign_numbers(page.keys, index, self.numbering)
         rendered = [render_group(g, numbers, refs) for g in page.groups]
@@ -179,7 +219,7 @@ class CitationEngine:
         page, self._page = self._page, None
         if page is None:
             raise RuntimeError("end_page() without begin_page()")
-        result = page.result or PageCitations(page.page_id, (), (), {})
+        result = page.result or PageCitations(page.page_id, (), _NO_GROUPS, (), ())
         return result, page.problems
 
     def _problems(self, page: _PageState, groups: Sequence[CitationGroup]) -> list[Problem]:
@@ -259,7 +299,7 @@ def cited_on(
     url, page citations)."""
     out: dict[str, list[CitingPage]] = {}
     for title, url, page in pages:
-        for key, spots in page.citing.items():
+        for key, spots in zip(page.keys, page.spots, strict=True):
             if keys is None or key in keys:
                 out.setdefault(key, []).append(CitingPage(title, url, spots))
     return out

@@ -38,6 +38,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,7 +180,8 @@ class ReferenceTable:
     ) -> ReferenceTable:
         """A table whose entries are in ``entries``: ``rows`` gives, in file order, each entry's
         key, line, and the offset and length of its line in the file."""
-        keys = tuple(r[0] for r in rows)
+        # Interned, as the syntax interns cited keys: one string per key for the whole build.
+        keys = tuple(sys.intern(r[0]) for r in rows)
         lines = tuple(r[1] for r in rows)
         offsets = array.array("q", (r[2] for r in rows))  # compact: a table may be large
         lengths = array.array("q", (r[3] for r in rows))
