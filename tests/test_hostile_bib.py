@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from bibcite.render import tooltip_text
+from bibcite.references import Reference
+from bibcite.render import render_group, tooltip_text
+from bibcite.syntax import CitationGroup, CitationItem
 
 from support import Build, build, copy_site
 
@@ -185,3 +187,30 @@ def test_meta_tags_and_feeds_hold_no_bib_data(site: Build) -> None:
                 assert MARKER not in str(el.attrs) + el.text, f"{path}: <{el.tag}> {el.attrs}"
     for path in site.site.rglob("*.xml"):
         assert MARKER not in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Plain text, nothing to escape.",
+        "Arthritis & Rheumatism.",
+        "Entities as text: &lt;img src=x onerror=window.__pwned=12&gt;",
+        "A numeric one: &#60;b&#62;bold&#60;/b&#62;",
+        "Greater than only: a > b",
+        'A quote only: "x',
+        "A tag only: <b>b</b>",
+    ],
+)
+@pytest.mark.parametrize("keys", [("a",), ("a", "b", "c")], ids=["one key", "a range"])
+def test_each_tooltip_is_the_text_once_parsed(text: str, keys: tuple[str, ...]) -> None:
+    """Every tooltip, on the one-key fast path and the general path alike: the ``title``
+    attribute, read by the browser and then inserted as HTML by mkdocs-material, gives back the
+    reference text and no element."""
+    refs = {k: Reference(k, n, n, text, "") for n, k in enumerate(keys, start=1)}
+    group = CitationGroup(1, "[@...]", tuple(CitationItem(k) for k in keys))
+    rendered = parse(render_group(group, {k: refs[k].index for k in keys}, refs))
+    (title,) = [el.attrs["title"] for el in rendered.elements if "title" in el.attrs]
+    inner = parse(title)
+    assert inner.elements == []
+    expected = text if len(keys) == 1 else "\n".join(f"{n}. {text}" for n in (1, 2, 3))
+    assert inner.text == expected

@@ -72,6 +72,8 @@ def test_not_citations(source: str) -> None:
     ("raw", "items", "error"),
     [
         ("[@a]", (CitationItem("a"),), ""),
+        ("[@Reiter2011_Diagnostic-2:b.c]", (CitationItem("Reiter2011_Diagnostic-2:b.c"),), ""),
+        ("[@a-]", (), "malformed"),  # trailing punctuation is not part of a key
         ("[@a, p. 3]", (CitationItem("a", "p. 3"),), ""),
         ("[@a, pp. 3–5; @b]", (CitationItem("a", "pp. 3–5"), CitationItem("b")), ""),
         ("[ @a ]", (CitationItem("a"),), ""),  # spaces inside the brackets are allowed

@@ -293,13 +293,18 @@ def _locate_unrendered(source: str, raw: str, occurrence: int) -> tuple[int, int
 
 
 def cited_on(
-    pages: Iterable[tuple[str, str, PageCitations]], keys: Container[str] | None = None
+    pages: Iterable[tuple[str, str, PageCitations]], keys: set[str] | frozenset[str] | None = None
 ) -> dict[str, list[CitingPage]]:
     """For each key (of ``keys``, if given), the pages citing it, in the order given: (title,
     url, page citations)."""
     out: dict[str, list[CitingPage]] = {}
     for title, url, page in pages:
-        for key, spots in zip(page.keys, page.spots, strict=True):
-            if keys is None or key in keys:
-                out.setdefault(key, []).append(CitingPage(title, url, spots))
+        cited: Iterable[tuple[str, tuple[int, ...]]]
+        if keys is None:
+            cited = zip(page.keys, page.spots, strict=True)
+        else:  # a bibliography page lists a slice of the entries: most of a page's are not in it
+            found = keys.intersection(page.keys)
+            cited = ((key, page.spots[page.keys.index(key)]) for key in found)
+        for key, spots in cited:
+            out.setdefault(key, []).append(CitingPage(title, url, spots))
     return out

@@ -93,7 +93,7 @@ class EntryFile:
     def read(self, offset: int, length: int) -> Reference:
         ref = self._recent.get(offset)
         if ref is None:
-            ref = Reference(*json.loads(os.pread(self.fd, length, offset)))
+            ref = Reference(*json.loads(os.pread(self.fd, length, offset).decode()))
             self._recent[offset] = ref
             if len(self._recent) > self.RECENT:
                 self._recent.popitem(last=False)

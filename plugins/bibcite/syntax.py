@@ -28,6 +28,7 @@ from markdown.treeprocessors import Treeprocessor
 
 #: Letters, digits and ``_ - : .``; trailing punctuation is not part of a key.
 KEY = r"[A-Za-z0-9_](?:[A-Za-z0-9_:.\-]*[A-Za-z0-9_])?"
+_ONE_KEY = re.compile(rf"\[@({KEY})\]")
 _ITEM = re.compile(rf"\s*@(?P<key>{KEY})\s*(?:,\s*(?P<locator>\S[^;]*?))?\s*")
 # `[@` ... `]`, in raw Markdown: not followed by `(` (a link whose text starts with @).
 # A group may run over a line break (hard-wrapped prose): left as text, it would be lost silently.
@@ -74,6 +75,8 @@ class CitationGroup:
 
 def parse_citation(raw: str) -> tuple[tuple[CitationItem, ...], str]:
     """Parse ``[@a; @b, p. 3]``. Returns the items, or ``()`` and what is wrong with it."""
+    if m := _ONE_KEY.fullmatch(raw):  # the common case: one key, nothing else
+        return (CitationItem(sys.intern(m[1])),), ""
     body = raw[1:-1]
     items: list[CitationItem] = []
     for part in body.split(";"):
