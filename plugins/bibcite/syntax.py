@@ -162,13 +162,17 @@ class _CitationInline(InlineProcessor):
     def __init__(self, pattern: str, md: Markdown) -> None:
         super().__init__(pattern, md)
         self.found: dict[int, tuple[str, bool]] = {}  # stash index: (raw, in link text)
+        self._inline_stage: Treeprocessor | None = None
 
     def handleMatch(  # type: ignore[override]
         self, m: re.Match[str], data: str
     ) -> tuple[str, int, int]:
         placeholder = self.md.htmlStash.store(_MARKER)
-        # The tags around the text being processed, as Python-Markdown's inline stage tracks them.
-        ancestors = getattr(self.md.treeprocessors["inline"], "ancestors", ())
+        # The tags around the text being processed, as Python-Markdown's inline stage tracks them
+        # (its tree processor, looked up once, not per citation).
+        if self._inline_stage is None:
+            self._inline_stage = self.md.treeprocessors["inline"]
+        ancestors = getattr(self._inline_stage, "ancestors", ())
         self.found[self.md.htmlStash.html_counter - 1] = (m.group(0), "a" in ancestors)
         return placeholder, m.start(0), m.end(0)
 
