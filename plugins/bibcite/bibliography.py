@@ -94,12 +94,26 @@ class BibEntry:
     persons: Mapping[str, tuple[NameParts, ...]] = field(compare=False, repr=False)
 
     @classmethod
-    def from_pybtex(cls, key: str, index: int, line: int, entry: Entry) -> BibEntry:
+    def from_pybtex(
+        cls,
+        key: str,
+        index: int,
+        line: int,
+        entry: Entry,
+        names: dict[NameParts, NameParts] | None = None,
+    ) -> BibEntry:
+        """``names``: the names seen so far in the same file, to share: authors recur across
+        entries, and a large file's entries are all held until they are formatted."""
+        names = {} if names is None else names
         persons = {
-            role: tuple(_name_parts(p) for p in people) for role, people in entry.persons.items()
+            sys.intern(role): tuple(_name_parts(p, names) for p in people)
+            for role, people in entry.persons.items()
         }
-        # Field names interned: a new string per field of every entry is megabytes in a large file.
-        fields = MappingProxyType({sys.intern(n.lower()): str(v) for n, v in entry.fields.items()})
+        # Field names interned, and short values (journals, publishers, years, months: the same
+        # in many entries): a new string per field of every entry is megabytes in a large file.
+        fields = MappingProxyType(
+            {sys.intern(n.lower()): _shared(str(v)) for n, v in entry.fields.items()}
+        )
         etype = sys.intern(entry.type.lower())
         made = cls(key, index, line, _fingerprint(entry), etype, fields, persons)
         made.__dict__["entry"] = entry  # already made: keep it (cached_property's slot)
@@ -123,14 +137,25 @@ class BibEntry:
         return self.fields.get("title", "")
 
 
-def _name_parts(person: Person) -> NameParts:
-    return (
+#: Values up to this length are interned (titles, mostly longer, are rarely shared).
+SHARED_LENGTH = 80
+
+
+def _shared(value: str) -> str:
+    return sys.intern(value) if len(value) <= SHARED_LENGTH else value
+
+
+def _name_parts(person: Person, names: dict[NameParts, NameParts]) -> NameParts:
+    """The parts of ``person``'s name; ``names`` keeps one copy of each name (see
+    :meth:`BibEntry.from_pybtex`)."""
+    parts = (
         tuple(person.first_names),
         tuple(person.middle_names),
         tuple(person.prelast_names),
         tuple(person.last_names),
         tuple(person.lineage_names),
     )
+    return names.setdefault(parts, parts)
 
 
 def _person(parts: NameParts) -> Person:
@@ -241,6 +266,7 @@ def read_entries(
     head_lines = {key.lower(): line for _, key, line in heads}
     kept: set[str] = set()
     count = 0
+    names: dict[NameParts, NameParts] = {}  # each name once (see BibEntry.from_pybtex)
     for chunk in _chunks(text, top, chunk_entries):
         parsed, errors = _pybtex_parse(chunk)
         syntax.extend(_syntax_problems(errors, path, heads, text, lines, broken))
@@ -254,7 +280,7 @@ def read_entries(
                 broken.add(0)  # pybtex's name for an entry without a key: reported as malformed
             fields.extend(_entry_problems(path, key, line, entry, broken))
             count += 1
-            entries.append(BibEntry.from_pybtex(key, count, line, entry))
+            entries.append(BibEntry.from_pybtex(key, count, line, entry, names))
         yield entries
     for line, col, stray in top.stray:
         shown = stray if len(stray) <= 40 else stray[:39] + "…"

@@ -11,6 +11,7 @@ import bisect
 import hashlib
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -177,7 +178,7 @@ def scan_keys(text: str) -> list[str]:
         if m is None or m.group(1).lower() in SPECIAL_TYPES or m.group(2).lower() in seen:
             continue
         seen.add(m.group(2).lower())
-        keys.append(m.group(2))
+        keys.append(sys.intern(m.group(2)))  # as the syntax interns cited keys: one string each
     return keys
 
 

@@ -370,9 +370,7 @@ class ReferenceTableCache:
             parsed = stream.parsed()
             if parsed is not None:
                 stream.send_order(order)
-                entries, problems, _ = parsed
-                keys = BibliographyKeys(self._shown, tuple(k for k, _, _ in entries),
-                                        tuple(line for _, _, line in entries))  # fmt: skip
+                keys, problems, _ = parsed
                 if any(p.severity is Severity.ERROR for p in problems):
                     self._stream = None
                 return keys, problems

@@ -7,6 +7,7 @@ needs (``subprocess``, ``threading``, ``pickle``, ``tempfile``).
 
 from __future__ import annotations
 
+import array
 import contextlib
 import json
 import os
@@ -19,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from bibcite.problems import Problem
-from bibcite.references import EntryFile, InOrder, Reference, ReferenceTable
+from bibcite.references import BibliographyKeys, EntryFile, InOrder, Reference, ReferenceTable
 
 
 class WorkerStream:
@@ -52,17 +53,21 @@ class WorkerStream:
             stderr=self.stderr,
             env=env,
         )  # fmt: skip
-        self.spans: dict[str, tuple[int, int]] = {}  # key: (offset, length) in the entries file
-        self.index: dict[str, int] = {}
+        self.index: dict[str, int] = {}  # key: number (position in the .bib)
+        # Where each entry's line is in the entries file, by number (-1: not arrived yet): two
+        # arrays rather than a tuple per entry, held by the build to its end.
+        self._offsets = array.array("q")
+        self._lengths = array.array("q")
         self.error = ""
         self.reported = False  # the file's problems were given to the caller
         self.formatted = 0
         self.cache_error: str | None = None
         self._arrived: list[str] = []  # the keys of the last message's entries
-        self._parsed: tuple[list[tuple[str, int, int]], list[Problem], str] | None = None
+        # The keys (with their lines), the file's problems and its digest, once parsed.
+        self._parsed: tuple[BibliographyKeys, list[Problem], str] | None = None
         self._done: tuple[ReferenceTable | None, list[Problem]] | None = None
 
-    def parsed(self) -> tuple[list[tuple[str, int, int]], list[Problem], str] | None:
+    def parsed(self) -> tuple[BibliographyKeys, list[Problem], str] | None:
         while self._parsed is None and self._read():
             pass
         if self._parsed is not None:
@@ -84,7 +89,7 @@ class WorkerStream:
 
     def ensure(self, keys: Iterable[str]) -> bool:
         """Read until the entries of ``keys`` (those the file has) are here; False on failure."""
-        missing = {k for k in keys if k in self.index and k not in self.spans}
+        missing = {k for k in keys if k in self.index and not self._arrived_yet(k)}
         while missing and self._done is None:
             if not self._read():
                 return False
@@ -93,12 +98,20 @@ class WorkerStream:
 
     def pick(self, keys: Iterable[str]) -> dict[str, Reference]:
         """The entries of ``keys`` that have arrived, read from the entries file."""
-        return {k: self.entries.read(*self.spans[k]) for k in keys if k in self.spans}
+        return {k: self._entry(self.index[k]) for k in keys if self._arrived_yet(k)}
 
     def in_order(self) -> Sequence[Reference]:
         """Every entry that has arrived, in file order, each read when asked for."""
-        spans = [self.spans[k] for k in sorted(self.spans, key=self.index.__getitem__)]
-        return InOrder(len(spans), lambda i: self.entries.read(*spans[i]))
+        arrived = (n for n in sorted(self.index.values()) if self._offsets[n] >= 0)
+        numbers = array.array("q", arrived)
+        return InOrder(len(numbers), lambda i: self._entry(numbers[i]))
+
+    def _arrived_yet(self, key: str) -> bool:
+        number = self.index.get(key)
+        return number is not None and self._offsets[number] >= 0
+
+    def _entry(self, number: int) -> Reference:
+        return self.entries.read(self._offsets[number], self._lengths[number])
 
     def finish(self) -> tuple[ReferenceTable | None, list[Problem]] | None:
         while self._done is None and self._read():
@@ -114,16 +127,25 @@ class WorkerStream:
             kind = message[0]
             if kind == "parsed":
                 entries, problems, digest = message[1:]
-                self._parsed = entries, problems, digest
+                # Kept as the keys and lines the table will have, not a tuple per entry.
+                keys = tuple(sys.intern(key) for key, _, _ in entries)
+                lines = tuple(line for _, _, line in entries)
+                self._parsed = BibliographyKeys(self.shown, keys, lines), problems, digest
                 self.index = {key: index for key, index, _ in entries}
+                size = max(self.index.values(), default=0) + 1
+                self._offsets = array.array("q", [-1]) * size
+                self._lengths = array.array("q", [0]) * size
             elif kind == "refs":
-                self.spans.update((key, (offset, length)) for key, offset, length in message[1])
+                for key, offset, length in message[1]:  # a key not parsed: garbled, fall back
+                    number = self.index[key]
+                    self._offsets[number], self._lengths[number] = offset, length
                 self._arrived = [key for key, _, _ in message[1]]
             elif kind == "done":
                 formatting, _, _ = message[1:]
-                entries, problems, digest = self._parsed or ([], [], "")
-                rows = [(key, line, *self.spans[key]) for key, _, line in entries
-                        if key in self.spans]  # fmt: skip
+                parsed, problems, digest = self._parsed or (BibliographyKeys("", ()), [], "")
+                rows = [(key, line, self._offsets[n], self._lengths[n])
+                        for key, line in zip(parsed.keys, parsed.lines, strict=True)
+                        if self._offsets[n := self.index[key]] >= 0]  # fmt: skip
                 table = ReferenceTable.in_file(
                     self.shown, digest, rows, tuple(formatting), self.entries
                 )
