@@ -45,7 +45,7 @@ def page_html(site: Path, src: str) -> str:
     return m.group(1)
 
 
-def floor_page(markdown: str, article: str) -> str:
+def raw_page(markdown: str, article: str) -> str:
     """``markdown`` with its citations and reference list as bibcite rendered them."""
     rendered = RENDERED.findall(article)
     groups = GROUP.findall(markdown)
@@ -93,7 +93,7 @@ def write_raw(corpus: Path, site: Path, out: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         text = md.read_text(encoding="utf-8")
         if src != "all-references.md":
-            text = floor_page(text, page_html(site, src))
+            text = raw_page(text, page_html(site, src))
         target.write_text(text, encoding="utf-8")
     pages = bibliography_pages(site)
     for n, path in enumerate(pages, start=1):
