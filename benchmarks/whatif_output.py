@@ -1,7 +1,8 @@
-"""Two what-ifs on the bibcite leg's output at one size: what that output costs MkDocs by itself.
+"""Three what-ifs on the bibcite leg's output at one size: what that output costs MkDocs by itself.
 
-From a benchmark corpus and the site its bibcite leg built, writes a project built with the
-baseline's configuration (Material, search; no citation plugin) that writes the same pages:
+From a benchmark corpus and the site its bibcite leg built, writes a project that writes the
+same pages (``tests/test_whatif.py`` checks it for ``oracle`` and ``unrendered``); the first two
+are built with the baseline's configuration (Material, search; no citation plugin):
 
 - ``raw``: the Markdown already holds bibcite's final HTML: each citation group replaced by its
   rendered ``<span class="citation">`` (raw inline HTML), each page's References heading and list
@@ -13,6 +14,11 @@ baseline's configuration (Material, search; no citation plugin) that writes the 
   bibcite's, read from its site: the same files written, with no work to make them. The floor
   for any citation plugin with this output (less the search indexing of the bibliography, which
   sees a one-line page here).
+- ``unrendered``: bibcite as it is (its configuration, its warm cache), except that a hook
+  replaces its rendering (``on_post_page``) by bibcite's final page read from its site. What is
+  left is what no way of rendering can remove (rendering in another process, or a cache of
+  rendered pages, would at best make rendering free): the syntax in Python-Markdown, the
+  bibliography's text for the search index, and the output.
 
     python benchmarks/whatif_output.py raw benchmarks/.work/large /tmp/raw
     (cd /tmp/raw && mkdocs build -q -f mkdocs.whatif.yml)
@@ -134,9 +140,45 @@ def write_oracle(corpus: Path, site: Path, out: Path) -> None:
     write_config(corpus, out, len(pages), hook="oracle_hook.py")
 
 
+UNRENDERED_HOOK = """\
+\"\"\"What-if: bibcite, but rendering is free (each final page read from its site).\"\"\"
+import os
+
+SITE = {site!r}
+
+
+def on_config(config):
+    plugin = config.plugins["bibcite"]
+    events = config.plugins.events["post_page"]
+    for n, method in enumerate(events):
+        if getattr(method, "__self__", None) is plugin:
+
+            def post_page(output, *, page, config):
+                plugin.pages.pop(page.file.src_uri, None)  # as bibcite does: memory comparable
+                with open(os.path.join(SITE, page.file.dest_uri), encoding="utf-8") as f:
+                    return f.read()
+
+            events[n] = post_page
+    return config
+"""
+
+
+def write_unrendered(corpus: Path, site: Path, out: Path) -> None:
+    shutil.copytree(corpus / "docs", out / "docs")
+    shutil.copy(corpus / "bibliography.bib", out / "bibliography.bib")
+    if (corpus / ".cache").is_dir():  # warm: bibcite's cache as its warm leg has it
+        shutil.copytree(corpus / ".cache", out / ".cache")
+    (out / "unrendered_hook.py").write_text(
+        UNRENDERED_HOOK.format(site=str(site.resolve())), encoding="utf-8"
+    )
+    config = (corpus / "mkdocs.yml").read_text(encoding="utf-8")
+    config = config.replace("plugins:", "hooks:\n  - unrendered_hook.py\nplugins:", 1)
+    (out / "mkdocs.whatif.yml").write_text(config, encoding="utf-8")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("what", choices=("raw", "oracle"))
+    ap.add_argument("what", choices=("raw", "oracle", "unrendered"))
     ap.add_argument("corpus", type=Path, help="a corpus directory made by benchmarks/run.py")
     ap.add_argument("out", type=Path)
     ap.add_argument("--site", default="site-bibcite-warm", help="the bibcite leg's site dir")
@@ -144,7 +186,7 @@ def main() -> None:
     if args.out.exists():
         shutil.rmtree(args.out)
     args.out.mkdir(parents=True)
-    write = write_raw if args.what == "raw" else write_oracle
+    write = {"raw": write_raw, "oracle": write_oracle, "unrendered": write_unrendered}[args.what]
     write(args.corpus, args.corpus / args.site, args.out)
 
 
