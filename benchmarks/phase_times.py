@@ -74,7 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         timed(plugin.BibcitePlugin, "on_post_page", "· bibcite on_post_page")
         timed(engine.CitationEngine, "finish_page", "·· rendering a page's citations")
         timed(mkdocs_site.Bibliography, "finish", "·· bibliography pages")
-        for event in ("on_config", "on_files", "on_page_markdown", "on_page_content", "on_env"):
+        events = ("on_config", "on_files", "on_page_markdown", "on_page_content", "on_env")
+        for event in (*events, "on_post_build"):  # on_post_build: waits for a worker, if any
             timed(plugin.BibcitePlugin, event, f"bibcite {event}")
     config = load_config(args.config)
     with tempfile.TemporaryDirectory() as site:
