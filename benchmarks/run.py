@@ -309,19 +309,19 @@ def bench_size(name: str, size: Size, legs: Sequence[str], reps: int, workdir: P
                                     (project / ".cache").rglob("*") if p.is_file())  # fmt: skip
     if serve and "bibcite" in legs:
         page = "part-01/page-0001.md"
-        proc = subprocess.run([sys.executable, str(HERE / "serve_rebuild.py"), "mkdocs.yml",
-                               "--page", page, "--rebuilds", str(serve)],
-                              cwd=project, capture_output=True, text=True)  # fmt: skip
-        if proc.returncode == 0:
-            out["serve"] = json.loads(proc.stdout.strip().splitlines()[-1])
-            s = out["serve"]
-            print(f"  serve: first build {s['first_build_s']:.2f} s, rebuilds "
-                  f"{', '.join(f'{x:.2f}' for x in s['rebuild_s'])} s, .bib re-parsed "
-                  f"{s.get('bib_reparsed')}x, entries re-formatted {s.get('entries_reformatted')}",
-                  flush=True)  # fmt: skip
-        else:
-            out["serve"] = {"error": proc.stderr[-2000:]}
-            print(f"  serve: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
+        for key, flags in (("serve", []), ("serve_dirty", ["--dirty"])):
+            proc = subprocess.run([sys.executable, str(HERE / "serve_rebuild.py"), "mkdocs.yml",
+                                   "--page", page, "--rebuilds", str(serve), *flags],
+                                  cwd=project, capture_output=True, text=True)  # fmt: skip
+            if proc.returncode == 0:
+                out[key] = s = json.loads(proc.stdout.strip().splitlines()[-1])
+                print(f"  {' '.join(['serve', *flags])}: first build {s['first_build_s']:.2f} s, "
+                      f"rebuilds {', '.join(f'{x:.2f}' for x in s['rebuild_s'])} s, .bib "
+                      f"re-parsed {s.get('bib_reparsed')}x, entries re-formatted "
+                      f"{s.get('entries_reformatted')}", flush=True)  # fmt: skip
+            else:
+                out[key] = {"error": proc.stderr[-2000:]}
+                print(f"  {key}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
     return out
 
 
@@ -469,17 +469,20 @@ def markdown_report(data: dict[str, Any]) -> str:
         f"{TREE_RSS_INTERVAL_S * 1000:.0f} ms, so a short peak can be missed (shared pages "
         "count once per process). The RSS targets are on peak RSS.",
     ]
-    serves = [(n, r["serve"]) for n, r in data["sizes"].items() if "serve" in r]
+    serves = [(n, key, r[key]) for n, r in data["sizes"].items()
+              for key in ("serve", "serve_dirty") if key in r]  # fmt: skip
     if serves:
-        lines += ["", "`mkdocs serve` rebuild after editing one page (bibcite, one process):", "",
-                  "| size | first build (s) | rebuilds (s) | .bib re-parsed "
+        lines += ["", "`mkdocs serve` rebuild after editing one page (bibcite, one process; "
+                  "`--dirty`: only changed pages converted):", "",
+                  "| size | mode | first build (s) | rebuilds (s) | .bib re-parsed "
                   "| entries re-formatted |",
-                  "|---|---:|---|---:|---:|"]  # fmt: skip
-        for name, s in serves:
+                  "|---|---|---:|---|---:|---:|"]  # fmt: skip
+        for name, key, s in serves:
+            mode = "`--dirty`" if key == "serve_dirty" else "full"
             if "error" in s:
-                lines.append(f"| {name} | failed | | | |")
+                lines.append(f"| {name} | {mode} | failed | | | |")
                 continue
-            lines.append(f"| {name} | {s['first_build_s']:.2f} | "
+            lines.append(f"| {name} | {mode} | {s['first_build_s']:.2f} | "
                          f"{', '.join(f'{x:.2f}' for x in s['rebuild_s'])} | "
                          f"{s.get('bib_reparsed')} | {s.get('entries_reformatted')} |")  # fmt: skip
     return "\n".join(lines) + "\n"

@@ -9,9 +9,14 @@ time of each build and, for bibcite, how many times the .bib was parsed
 (``ReferenceTableCache.parses``) and how many entries were formatted
 (``ReferenceTableCache.formatted_total``, in this process or its worker) in each.
 
-Usage: ``python benchmarks/serve_rebuild.py PROJECT/mkdocs.yml [--page part-01/page-0001.md]``.
-The edited page is restored afterwards. ``--profile FILE`` saves a cProfile of the last rebuild
-(times under the profiler are longer).
+With ``--dirty``, as ``mkdocs serve --dirty`` does: ``on_startup(dirty=True)`` and dirty builds,
+in which MkDocs converts and writes only the pages whose source is newer than their output (and
+generated pages, such as the bibliography); bibcite takes what the other pages cite from the
+build before.
+
+Usage: ``python benchmarks/serve_rebuild.py PROJECT/mkdocs.yml [--page part-01/page-0001.md]
+[--dirty]``. The edited page is restored afterwards. ``--profile FILE`` saves a cProfile of the
+last rebuild (times under the profiler are longer).
 """
 
 from __future__ import annotations
@@ -46,7 +51,11 @@ def _counters(config: MkDocsConfig) -> dict[str, Any]:
 
 
 def measure(
-    config_file: Path, page: str, rebuilds: int = 1, profile: Path | None = None
+    config_file: Path,
+    page: str,
+    rebuilds: int = 1,
+    profile: Path | None = None,
+    dirty: bool = False,
 ) -> dict[str, Any]:
     site_dir = tempfile.mkdtemp(prefix="bench-serve-")
     serve_url = "http://127.0.0.1:8000/bench/"
@@ -57,9 +66,9 @@ def measure(
         return config
 
     config = get_config()
-    config.plugins.on_startup(command="serve", dirty=False)
+    config.plugins.on_startup(command="serve", dirty=dirty)
     t0 = time.perf_counter()
-    build(config, serve_url=serve_url, dirty=False)
+    build(config, serve_url=serve_url, dirty=dirty)
     first = time.perf_counter() - t0
     before = _counters(config)
     page_path = Path(config.docs_dir) / page
@@ -73,7 +82,7 @@ def measure(
             t0 = time.perf_counter()
             if profiler:
                 profiler.enable()
-            build(config, serve_url=serve_url, dirty=False)
+            build(config, serve_url=serve_url, dirty=dirty)
             if profiler and profile:
                 profiler.disable()
                 profiler.dump_stats(profile)
@@ -86,6 +95,7 @@ def measure(
     out: dict[str, Any] = {
         "config": str(config_file),
         "edited_page": page,
+        "dirty": dirty,
         "first_build_s": first,
         "rebuild_s": [r["seconds"] for r in results],
         "counters_after_first": before,
@@ -105,11 +115,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--page", default="part-01/page-0001.md", help="page to edit, in docs/")
     ap.add_argument("--rebuilds", type=int, default=3)
     ap.add_argument("--profile", type=Path, help="cProfile the last rebuild into this file")
+    ap.add_argument("--dirty", action="store_true", help="as `mkdocs serve --dirty`")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     os.chdir(args.config.resolve().parent)  # as `mkdocs serve` run from the project
     profile = args.profile.resolve() if args.profile else None
-    print(json.dumps(measure(args.config.resolve(), args.page, args.rebuilds, profile)))
+    result = measure(args.config.resolve(), args.page, args.rebuilds, profile, args.dirty)
+    print(json.dumps(result))
     return 0
 
 

@@ -164,6 +164,58 @@ def test_serve_rebuild_reuses_the_parsed_bibliography(tmp_path: Path) -> None:
     assert second.tables.formatted_total == 35
 
 
+def test_dirty_rebuild_keeps_what_unchanged_pages_cite(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`mkdocs serve --dirty` converts only the pages that changed: the bibliography's "cited on"
+    lists still hold every page (the others as the build before saw them), as a clean build of
+    the edited site has them, and no warning is given."""
+    project = copy_project(tmp_path / "project")
+    site = tmp_path / "site"
+
+    def build_dirty() -> None:
+        config = load_config(str(project / "mkdocs.yml"), site_dir=str(site))
+        config.plugins.on_startup(command="serve", dirty=True)
+        mkdocs_build(config, dirty=True)
+
+    build_dirty()  # an empty site: every page is converted
+    home = site / "index.html"
+    written = home.stat().st_mtime_ns
+    page = project / "docs" / "treatment.md"
+    page.write_text(
+        page.read_text(encoding="utf-8") + "\nAlso in the overview [@reiter2011diagnostic].\n",
+        encoding="utf-8",
+    )
+    caplog.clear()
+    build_dirty()
+
+    assert home.stat().st_mtime_ns == written  # not converted again: the build was dirty
+    assert not [r for r in caplog.records if r.levelname == "WARNING" and "bibcite" in r.name]
+    clean = build(project)
+    assert clean.returncode == 0, clean.output
+    for part in ("references/index.html", "treatment/index.html"):
+        article = clean.article(part)
+        assert article == Build(0, "", site).article(part), part
+    assert "treatment/#cite-" in clean.article("references/index.html")
+
+
+def test_dirty_build_without_earlier_pages_says_what_is_missing(tmp_path: Path) -> None:
+    """`mkdocs build --dirty` in a new process knows nothing of the pages it does not convert:
+    it says so once, naming a page, rather than writing a bibliography that silently leaves
+    them out, and does not report entries cited only there as never cited."""
+    project = copy_project(tmp_path / "project")
+    assert build(project).returncode == 0
+
+    result = build(project, "--dirty", strict=False)  # MkDocs warns of any dirty build
+
+    assert result.returncode == 0, result.output
+    warnings = [line for line in result.output.splitlines() if "did not convert" in line]
+    assert len(warnings) == 1, result.output
+    assert re.search(r"WARNING\s+-\s+docs/[\w/.-]+\.md:1:1: this dirty build", warnings[0])
+    assert "Run a clean build (without --dirty)" in result.output
+    assert "never cited" not in result.output
+
+
 NEW_SUBTYPE = """---
 name: Zzexample calcinosis cutis
 classification: [idiopathic]

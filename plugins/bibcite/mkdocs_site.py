@@ -19,7 +19,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from bibcite.engine import PageCitations
+from bibcite.engine import PageCitations, uncited
 from bibcite.problems import Problem, Severity
 from bibcite.references import BibliographyKeys, Reference
 from bibcite.render import CitingPage, bibliography_parts, ref_id, search_text
@@ -178,8 +178,39 @@ def _generated(
     return file
 
 
+#: What each page of a build cites, by ``src_uri``: (its title, its citations).
+SitePages = dict[str, tuple[str, PageCitations]]
+
+
+def site_pages(
+    files: Files,
+    converted: Mapping[str, PageCitations],
+    earlier: Mapping[str, tuple[str, PageCitations]],
+) -> tuple[SitePages, list[File]]:
+    """Every page of the site with what it cites: the pages converted in this build, and those
+    a dirty build skipped (``mkdocs serve --dirty``: only changed pages are converted again)
+    as ``earlier``, the build before, saw them. The skipped pages ``earlier`` does not know (a
+    ``mkdocs build --dirty`` in a new process) are returned second: what they cite is unknown."""
+    pages: SitePages = {}
+    unknown = []
+    for file in files.documentation_pages():
+        result = converted.get(file.src_uri)
+        if result is not None:
+            title = (file.page.title if file.page else None) or file.src_uri
+            pages[file.src_uri] = (str(title), result)
+        elif file.src_uri in earlier:
+            pages[file.src_uri] = earlier[file.src_uri]
+        else:
+            unknown.append(file)
+    for src_uri, result in converted.items():  # pages only `mkdocs serve` shows (drafts)
+        draft = files.get_file_from_path(src_uri)
+        if src_uri not in pages and draft is not None:
+            pages[src_uri] = (str((draft.page.title if draft.page else None) or src_uri), result)
+    return pages, unknown
+
+
 def pages_in_order(
-    nav: Navigation, files: Files, pages: Mapping[str, PageCitations]
+    nav: Navigation, files: Files, pages: Mapping[str, tuple[str, PageCitations]]
 ) -> list[tuple[str, File, PageCitations]]:
     """Citing pages in navigation order (then by path): (title, file, citations). The order is
     the site's, not the order pages happened to be processed in."""
@@ -187,13 +218,32 @@ def pages_in_order(
     ordered += sorted(set(pages) - set(ordered))
     out = []
     for src_uri in ordered:
-        result = pages.get(src_uri)
+        title, result = pages.get(src_uri, ("", None))
         file = files.get_file_from_path(src_uri)
         if result is None or not result.keys or file is None:
             continue
-        title = (file.page.title if file.page else None) or src_uri
-        out.append((str(title), file, result.summary()))
+        out.append((title, file, result.summary()))
     return out
+
+
+def coverage_problems(
+    keys: BibliographyKeys, pages: SitePages, unknown: Sequence[File], root: Path
+) -> list[Problem]:
+    """One warning listing the entries no page cites; or, if a dirty build skipped pages with
+    nothing known of what they cite (see :func:`site_pages`), one warning saying so instead
+    (an entry cited only there would be taken for uncited)."""
+    if not unknown:
+        return uncited_problems(keys, uncited(keys, (p for _, p in pages.values())))
+    first = shown(Path(unknown[0].abs_src_path or unknown[0].src_uri), root)
+    n = len(unknown) - 1
+    others = f" and {n} other page{'s' if n > 1 else ''}" if n else ""
+    return [
+        Problem(first, 1, 1,
+                f"this dirty build did not convert this page{others}, and no earlier build in this "
+                "process did: their citations are missing from the bibliography's 'cited on' "
+                "lists, and entries are not checked for being cited",
+                "Run a clean build (without --dirty) for a complete bibliography")
+    ]  # fmt: skip
 
 
 def seen_from(

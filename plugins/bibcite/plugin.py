@@ -17,7 +17,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
 from bibcite import mkdocs_site as site
-from bibcite.engine import CitationEngine, PageCitations, citation_order, cited_on, uncited
+from bibcite.engine import CitationEngine, PageCitations, citation_order, cited_on
 from bibcite.numbering import Numbering
 from bibcite.problems import Problem, Severity
 from bibcite.references import ReferenceTableCache
@@ -47,9 +47,11 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
         # is not parsed again and no entry is formatted twice.
         self.tables = ReferenceTableCache()
         self.site: site.SiteSources | None = None
+        self.dirty = False
+        self.earlier: site.SitePages = {}  # a dirty rebuild's pages that were not converted
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
-        pass  # its presence keeps this instance alive across rebuilds
+        self.dirty = dirty  # (this hook's presence keeps the instance alive across rebuilds)
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").resolve().parent
@@ -100,14 +102,17 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
         report(self.page_problems)
         assert keys is not None  # an unusable bibliography is an ERROR, reported above
         assert self.site is not None
-        citing = site.pages_in_order(self.nav, files, self.pages)
+        pages, unknown = site.site_pages(files, self.pages, self.earlier)
+        if self.dirty:  # only a dirty rebuild needs them: kept as summaries
+            self.earlier = {uri: (title, p.summary()) for uri, (title, p) in pages.items()}
+        citing = site.pages_in_order(self.nav, files, pages)
         self.bibliography = site.Bibliography(
             self.site.bibliography_files,
             self.tables.all_references,
             lambda part, keys: cited_on(site.seen_from(citing, part), keys),
             self.config.references_per_page,
         )
-        report(site.uncited_problems(keys, uncited(keys, self.pages.values())))
+        report(site.coverage_problems(keys, pages, unknown, self.site.root))
         site.add_linked_anchors(
             files, self.pages, lambda file: self.bibliography.keys_listed(file, keys.keys)
         )
