@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -164,6 +165,14 @@ def test_serve_rebuild_reuses_the_parsed_bibliography(tmp_path: Path) -> None:
     assert second.tables.formatted_total == 35
 
 
+def build_dirty(project: Path, site: Path, first: bool = False) -> None:
+    """One build as `mkdocs serve --dirty` runs it: on_startup once, then dirty builds."""
+    config = load_config(str(project / "mkdocs.yml"), site_dir=str(site))
+    if first:
+        config.plugins.on_startup(command="serve", dirty=True)
+    mkdocs_build(config, dirty=True)
+
+
 def test_dirty_rebuild_keeps_what_unchanged_pages_cite(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -172,13 +181,7 @@ def test_dirty_rebuild_keeps_what_unchanged_pages_cite(
     the edited site has them, and no warning is given."""
     project = copy_project(tmp_path / "project")
     site = tmp_path / "site"
-
-    def build_dirty() -> None:
-        config = load_config(str(project / "mkdocs.yml"), site_dir=str(site))
-        config.plugins.on_startup(command="serve", dirty=True)
-        mkdocs_build(config, dirty=True)
-
-    build_dirty()  # an empty site: every page is converted
+    build_dirty(project, site, first=True)  # an empty site: every page is converted
     home = site / "index.html"
     written = home.stat().st_mtime_ns
     page = project / "docs" / "treatment.md"
@@ -187,7 +190,7 @@ def test_dirty_rebuild_keeps_what_unchanged_pages_cite(
         encoding="utf-8",
     )
     caplog.clear()
-    build_dirty()
+    build_dirty(project, site)
 
     assert home.stat().st_mtime_ns == written  # not converted again: the build was dirty
     assert not [r for r in caplog.records if r.levelname == "WARNING" and "bibcite" in r.name]
@@ -197,6 +200,45 @@ def test_dirty_rebuild_keeps_what_unchanged_pages_cite(
         article = clean.article(part)
         assert article == Build(0, "", site).article(part), part
     assert "treatment/#cite-" in clean.article("references/index.html")
+
+
+def test_dirty_rebuild_after_a_bib_edit_renders_every_page_again(tmp_path: Path) -> None:
+    """Every page's citations come from the .bib (numbers, tooltips): once it is edited, a dirty
+    rebuild converts every page again, not only those whose Markdown changed."""
+    project = copy_project(tmp_path / "project")
+    site = tmp_path / "site"
+    build_dirty(project, site, first=True)
+    bib = project / "bibliography.bib"
+    old, new = "Calcinosis cutis: part I. Diagnostic pathway", "Calcinosis cutis: part I (edited)"
+    text = bib.read_text(encoding="utf-8")
+    assert old in text
+    bib.write_text(text.replace(old, new), encoding="utf-8")
+    later = (site / "index.html").stat().st_mtime_ns + 1_000_000_000
+    os.utime(bib, ns=(later, later))  # newer than every page written, whatever the clock's grain
+
+    build_dirty(project, site)
+
+    home = Build(0, "", site).article("index.html")
+    assert "part I (edited)" in home and "Diagnostic pathway" not in home
+    clean = build(project)
+    assert clean.returncode == 0, clean.output
+    assert home == clean.article("index.html")
+
+
+def test_serve_watches_the_bibliography(tmp_path: Path) -> None:
+    """The .bib is outside the docs, which is all `mkdocs serve` watches by itself: the plugin
+    asks it to watch the .bib too, so an edit to it rebuilds the preview."""
+    project = copy_project(tmp_path / "project")
+    config = load_config(str(project / "mkdocs.yml"), site_dir=str(tmp_path / "site"))
+    watched: list[str] = []
+
+    class Server:
+        def watch(self, path: str) -> None:
+            watched.append(path)
+
+    config.plugins.on_serve(Server(), config=config, builder=lambda: None)  # type: ignore[arg-type]
+
+    assert [Path(p) for p in watched if p.endswith(".bib")] == [project / "bibliography.bib"]
 
 
 def test_dirty_build_without_earlier_pages_says_what_is_missing(tmp_path: Path) -> None:

@@ -246,6 +246,26 @@ def coverage_problems(
     ]  # fmt: skip
 
 
+def expire_outputs(files: Files, bibliography: Path) -> list[File]:
+    """Remove the output of every page written before ``bibliography`` last changed, and return
+    those pages. A dirty build converts only the pages whose source is newer than their output
+    (MkDocs' ``File.is_modified``), but every page's citations, their numbers and tooltips, come
+    from the .bib: a page without an output is converted again and written at once."""
+    try:
+        changed = os.stat(bibliography).st_mtime_ns
+    except OSError:
+        return []  # reported where the .bib is read
+    expired = []
+    for file in files.documentation_pages():
+        try:
+            if os.stat(file.abs_dest_path).st_mtime_ns < changed:
+                os.remove(file.abs_dest_path)
+                expired.append(file)
+        except OSError:
+            continue  # no output yet: the page is converted anyway
+    return expired
+
+
 def seen_from(
     pages: list[tuple[str, File, PageCitations]], here: File
 ) -> list[tuple[str, str, PageCitations]]:
