@@ -203,8 +203,7 @@ def site_pages(
         else:
             unknown.append(file)
     for src_uri, result in converted.items():  # pages only `mkdocs serve` shows (drafts)
-        draft = files.get_file_from_path(src_uri)
-        if src_uri not in pages and draft is not None:
+        if src_uri not in pages and (draft := files.get_file_from_path(src_uri)) is not None:
             pages[src_uri] = (str((draft.page.title if draft.page else None) or src_uri), result)
     return pages, unknown
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.nav import Navigation
@@ -24,6 +23,9 @@ from bibcite.numbering import Numbering
 from bibcite.problems import Problem, Severity
 from bibcite.references import ReferenceTableCache
 from bibcite.syntax import CitationExtension
+
+if TYPE_CHECKING:  # imported by `mkdocs serve` only: 4 MB (watchdog, http.server) a build spares
+    from mkdocs.livereload import LiveReloadServer
 
 log = logging.getLogger("mkdocs.plugins.bibcite")
 
