@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import os
 import re
 from html.parser import HTMLParser
@@ -202,9 +203,11 @@ def test_dirty_rebuild_keeps_what_unchanged_pages_cite(
     assert "treatment/#cite-" in clean.article("references/index.html")
 
 
-def test_dirty_rebuild_after_a_bib_edit_renders_every_page_again(tmp_path: Path) -> None:
+def test_dirty_rebuild_after_a_bib_edit_renders_every_page_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """Every page's citations come from the .bib (numbers, tooltips): once it is edited, a dirty
-    rebuild converts every page again, not only those whose Markdown changed."""
+    rebuild converts every page again, not only those whose Markdown changed, and says so."""
     project = copy_project(tmp_path / "project")
     site = tmp_path / "site"
     build_dirty(project, site, first=True)
@@ -216,7 +219,10 @@ def test_dirty_rebuild_after_a_bib_edit_renders_every_page_again(tmp_path: Path)
     later = (site / "index.html").stat().st_mtime_ns + 1_000_000_000
     os.utime(bib, ns=(later, later))  # newer than every page written, whatever the clock's grain
 
-    build_dirty(project, site)
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.bibcite"):
+        build_dirty(project, site)
+
+    assert any("pages converted again: the .bib has changed" in r.message for r in caplog.records)
 
     home = Build(0, "", site).article("index.html")
     assert "part I (edited)" in home and "Diagnostic pathway" not in home

@@ -52,7 +52,7 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
         self.tables = ReferenceTableCache()
         self.site: site.SiteSources | None = None
         self.dirty = False
-        self.earlier: site.SitePages = {}  # a dirty rebuild's pages that were not converted
+        self.earlier: site.SitePages = {}  # what each page cited in the build before (dirty)
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.dirty = dirty  # (this hook's presence keeps the instance alive across rebuilds)
@@ -81,8 +81,9 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.site is not None
         report(self.site.generate_files(files, config, len(self.engine.keys.keys)))
-        if self.dirty:  # pages written before the .bib changed show its old numbers and text
-            site.expire_outputs(files, Path(self.config.bibliography))
+        # A dirty build: pages written before the .bib changed show its old numbers and text.
+        if self.dirty and (expired := site.expire_outputs(files, Path(self.config.bibliography))):
+            log.info(f"bibcite: {len(expired)} pages converted again: the .bib has changed")
         return files
 
     def on_serve(
