@@ -49,8 +49,13 @@ class SiteSources:
         changed ``page.markdown`` since)."""
         if file.src_uri in self.sources:
             return self.sources[file.src_uri]
-        path = file.abs_src_path or file.src_uri
-        return shown(Path(path), self.root), lambda: file.content_string
+        return self.path_of(file), lambda: file.content_string
+
+    def path_of(self, file: File) -> str:
+        """The path of the file a page was made from, as messages show it."""
+        if file.src_uri in self.sources:
+            return self.sources[file.src_uri][0]
+        return shown(Path(file.abs_src_path or file.src_uri), self.root)
 
     def generate_files(self, files: Files, config: MkDocsConfig, entries: int) -> list[Problem]:
         """Add the generated pages (subtypes, classification, the bibliography's ``entries``
@@ -196,16 +201,20 @@ def site_pages(
     for file in files.documentation_pages():
         result = converted.get(file.src_uri)
         if result is not None:
-            title = (file.page.title if file.page else None) or file.src_uri
-            pages[file.src_uri] = (str(title), result)
+            pages[file.src_uri] = (_title(file), result)
         elif file.src_uri in earlier:
             pages[file.src_uri] = earlier[file.src_uri]
         else:
             unknown.append(file)
     for src_uri, result in converted.items():  # pages only `mkdocs serve` shows (drafts)
         if src_uri not in pages and (draft := files.get_file_from_path(src_uri)) is not None:
-            pages[src_uri] = (str((draft.page.title if draft.page else None) or src_uri), result)
+            pages[src_uri] = (_title(draft), result)
     return pages, unknown
+
+
+def _title(file: File) -> str:
+    """A converted page's title, as "cited on" lists show it."""
+    return str((file.page.title if file.page else None) or file.src_uri)
 
 
 def pages_in_order(
@@ -226,14 +235,18 @@ def pages_in_order(
 
 
 def coverage_problems(
-    keys: BibliographyKeys, pages: SitePages, unknown: Sequence[File], root: Path
+    keys: BibliographyKeys,
+    pages: SitePages,
+    unknown: Sequence[File],
+    path_of: Callable[[File], str],
 ) -> list[Problem]:
     """One warning listing the entries no page cites; or, if a dirty build skipped pages with
     nothing known of what they cite (see :func:`site_pages`), one warning saying so instead
-    (an entry cited only there would be taken for uncited)."""
+    (an entry cited only there would be taken for uncited). ``path_of``: a file's path as
+    messages show it (:meth:`SiteSources.path_of`)."""
     if not unknown:
         return uncited_problems(keys, uncited(keys, (p for _, p in pages.values())))
-    first = shown(Path(unknown[0].abs_src_path or unknown[0].src_uri), root)
+    first = path_of(unknown[0])
     n = len(unknown) - 1
     others = f" and {n} other page{'s' if n > 1 else ''}" if n else ""
     return [

@@ -125,7 +125,7 @@ class BibcitePlugin(BasePlugin[BibciteConfig]):
             lambda part, keys: cited_on(site.seen_from(citing, part), keys),
             self.config.references_per_page,
         )
-        report(site.coverage_problems(keys, pages, unknown, self.site.root))
+        report(site.coverage_problems(keys, pages, unknown, self.site.path_of))
         site.add_linked_anchors(
             files, self.pages, lambda file: self.bibliography.keys_listed(file, keys.keys)
         )
