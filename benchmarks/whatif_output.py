@@ -79,13 +79,18 @@ def bibliography_source(n: int) -> str:
     return "references.md" if n == 1 else f"references/part-{n}.md"
 
 
+def with_hook(config: str, hook: str) -> str:
+    """A corpus configuration (``config``, the YAML text) with the hook file ``hook`` added."""
+    return config.replace("plugins:", f"hooks:\n  - {hook}\nplugins:", 1)
+
+
 def write_config(corpus: Path, out: Path, parts: int, hook: str = "") -> None:
     """The baseline's configuration, the bibliography pages after the first out of the nav (as
     bibcite has them), and ``hook``, if any."""
     config = (corpus / "mkdocs.baseline.yml").read_text(encoding="utf-8")
     config = config.replace("baseline leg", "what-if (benchmarks/whatif_output.py)")
     if hook:
-        config = config.replace("plugins:", f"hooks:\n  - {hook}\nplugins:", 1)
+        config = with_hook(config, hook)
     not_in_nav = "".join(f"  /{bibliography_source(n)}\n" for n in range(2, parts + 1))
     config += "not_in_nav: |\n" + not_in_nav if not_in_nav else ""
     (out / "mkdocs.whatif.yml").write_text(config, encoding="utf-8")
@@ -171,8 +176,7 @@ def write_unrendered(corpus: Path, site: Path, out: Path) -> None:
     (out / "unrendered_hook.py").write_text(
         UNRENDERED_HOOK.format(site=str(site.resolve())), encoding="utf-8"
     )
-    config = (corpus / "mkdocs.yml").read_text(encoding="utf-8")
-    config = config.replace("plugins:", "hooks:\n  - unrendered_hook.py\nplugins:", 1)
+    config = with_hook((corpus / "mkdocs.yml").read_text(encoding="utf-8"), "unrendered_hook.py")
     (out / "mkdocs.whatif.yml").write_text(config, encoding="utf-8")
 
 
