@@ -1,28 +1,60 @@
-"""Stage 2: format bibliography entries with a pybtex style into plain text and safe HTML.
+"""Stage 4: format entries with a pybtex style into plain text and safe HTML, each entry once.
 
 :func:`format_entry` never raises: LaTeX it cannot decode is printed raw and reported as a
 :class:`~bibcite.problems.Problem` (naming the .bib file, the entry's line, the key and the
 field); a style that fails on an entry yields a minimal fallback (``key. Title.``) and a problem.
-:class:`ReferenceFormatter` memoizes the results by entry fingerprint, style and style version,
-so ``mkdocs serve`` rebuilds only format what changed.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import re
+import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from pybtex.backends.html import Backend as HtmlBackend
+from pybtex.backends.plaintext import Backend as PlainTextBackend
 from pybtex.plugin import find_plugin
 from pybtex.richtext import Text
 
 from bibcite.bibliography import BibEntry
-from bibcite.cache import FormattedCache
 from bibcite.problems import Problem, Severity
 from bibcite.style import RENDERED_FIELDS, RENDERED_ROLES, decode_latex, name_values
-from bibcite.versions import DEFAULT_STYLE, style_version
+
+DEFAULT_STYLE = "medscape"
+#: Entry types that are web pages: linked to themselves rather than to a PubMed search.
+WEB_TYPES = frozenset({"online", "www", "webpage", "electronic"})
+
+
+def escape_text(text: str) -> str:
+    """Text as Python-Markdown's serializer escapes it once every ``&`` is escaped
+    (:func:`bibcite.syntax.escape_ampersands`): ``&``, ``<`` and ``>``; quotes stay."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_attribute(value: str) -> str:
+    """An attribute value as Python-Markdown's serializer escapes it (every ``&`` first)."""
+    return escape_text(value).replace('"', "&quot;")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One entry, ready for pages.
+
+    key: the citation key. index: its global number (position among all entries).
+    text: the formatted reference as plain text (tooltips, search).
+    item: the inner HTML of its list item: the formatted reference and its links (PubMed and
+    DOI, or the web page), every value escaped. The same on every page that lists it.
+    """
+
+    key: str
+    index: int
+    text: str
+    item: str
+
 
 _SAFE_URL = re.compile(r"(?i)^(?:https?://|mailto:|/|#)")
 _SPACES = re.compile(r"[ \t\r\n]+")
@@ -69,13 +101,12 @@ class _SafeHtmlBackend(HtmlBackend):  # type: ignore[misc]
 
 
 _HTML = _SafeHtmlBackend()
-_styles: dict[str, Any] = {}
+_PLAIN = PlainTextBackend()
 
 
+@functools.cache
 def _style(name: str) -> Any:
-    if name not in _styles:
-        _styles[name] = find_plugin("pybtex.style.formatting", name)()
-    return _styles[name]
+    return find_plugin("pybtex.style.formatting", name)()
 
 
 @dataclass(frozen=True)
@@ -113,14 +144,7 @@ def _latex_issues(entry: BibEntry) -> list[_Issue]:
 def _render(entry: BibEntry, style: str) -> tuple[str, str, list[_Issue]]:
     """Run the style on one entry: (text, html, issues)."""
     issues: list[_Issue] = []
-    try:
-        pybtex_style = _style(style)
-    except Exception:  # not installed (PluginNotFound), or its module failed to import
-        issues.append(_Issue("", f"unknown formatting style '{style}'",
-                             f"Use '{DEFAULT_STYLE}' or an installed pybtex style; "
-                             f"'{DEFAULT_STYLE}' was used"))  # fmt: skip
-        style = DEFAULT_STYLE
-        pybtex_style = _style(style)
+    pybtex_style = _style(style)
     issues.extend(_latex_issues(entry))
     try:
         rich = pybtex_style.format_entry(str(entry.index), entry.entry).text
@@ -157,72 +181,83 @@ def _problems(entry: BibEntry, bib_path: str, issues: list[_Issue]) -> list[Prob
     return out
 
 
-def latex_problems(entry: BibEntry, bib_path: str) -> list[Problem]:
-    """The LaTeX the style cannot convert in ``entry``, without formatting it (for callers that
-    take the formatted text from a cache but still want the warnings)."""
-    return _problems(entry, bib_path, _latex_issues(entry))
-
-
-def format_entry(
-    entry: BibEntry, bib_path: str, style: str = DEFAULT_STYLE
-) -> tuple[FormattedReference, list[Problem]]:
-    """Format one entry. Returns the reference and the problems found (never raises)."""
+def format_entry(entry: BibEntry, style: str = DEFAULT_STYLE) -> tuple[Reference, list[Problem]]:
+    """Format one entry: the reference and the problems found (never raises)."""
     text, markup, issues = _render(entry, style)
-    return FormattedReference(entry.key, text, markup), _problems(entry, bib_path, issues)
+    return Reference(entry.key, entry.index, text, _item(entry, text, markup)), _problems(
+        entry, issues
+    )
 
 
-class ReferenceFormatter:
-    """Formats each entry once: memoized by (entry.fingerprint, style name, style version).
+def _problems(entry: BibEntry, issues: list[_Issue]) -> list[Problem]:
+    out = []
+    for issue in issues:
+        where = f"entry '{entry.key}'" + (f", field '{issue.field}'" if issue.field else "")
+        out.append(Problem(entry.path, entry.line, 1 if entry.line else 0,
+                           f"{where}: {issue.message}", issue.hint, issue.severity))  # fmt: skip
+    return out
 
-    ``problems`` gets the problems of :meth:`format` calls, cached entries included, each problem
-    once until :meth:`take_problems` empties the list (so every rebuild reports them again);
-    ``formatted_count`` counts the entries actually run through pybtex.
-    """
 
-    def __init__(self, style: str = DEFAULT_STYLE, disk: FormattedCache | None = None) -> None:
-        self.style = style
-        self.disk = disk
-        self.problems: list[Problem] = []
-        self.formatted_count = 0
-        self._reported: set[Problem] = set()
-        self._cache: dict[tuple[str, str, str], tuple[str, str, list[_Issue]]] = {}
+def pubmed_url(entry: BibEntry) -> str:
+    """The PubMed record where the PMID is known, else a PubMed search for the title."""
+    pmid = str(entry.entry.fields.get("pmid", "")).strip()
+    if re.fullmatch(r"\d{1,9}", pmid):
+        return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
+    return f"https://pubmed.ncbi.nlm.nih.gov/?term={quote_plus(_plain_title(entry.title))}"
 
-    def format(self, entry: BibEntry, bib_path: str) -> FormattedReference:
-        """The formatted reference; its problems are appended to ``self.problems``."""
-        key = (entry.fingerprint, self.style, style_version(self.style))
-        cached = self._cache.get(key)
-        if cached is None:
-            cached = self._from_disk(entry) or self._render(entry)
-            self._cache[key] = cached
-        text, markup, issues = cached
-        for problem in _problems(entry, bib_path, issues):
-            if problem not in self._reported:  # an entry cited on many pages: report once
-                self._reported.add(problem)
-                self.problems.append(problem)
-        return FormattedReference(entry.key, text, markup)
 
-    def _from_disk(self, entry: BibEntry) -> tuple[str, str, list[_Issue]] | None:
-        found = self.disk.get(entry.fingerprint) if self.disk is not None else None
-        # Only entries formatted without problems are stored, and the fingerprint covers every
-        # field: a hit has no problems to report.
-        return (*found, []) if found is not None else None
+_PLAIN = PlainTextBackend()
 
-    def _render(self, entry: BibEntry) -> tuple[str, str, list[_Issue]]:
-        text, markup, issues = _render(entry, self.style)
-        self.formatted_count += 1
-        if self.disk is not None and not issues:
-            self.disk.put(entry.fingerprint, text, markup)
-        return text, markup, issues
 
-    def save(self) -> str | None:
-        """Write the on-disk cache if it changed. Returns why it could not be written, if so."""
-        if self.disk is None:
-            return None
-        self.disk.save()
-        return self.disk.error
+@functools.cache  # bounded by the bibliography
+def _plain_title(title: str) -> str:
+    # A backend instance, not render_as("text"): pybtex looks a backend up by name through
+    # importlib.metadata on every call (85 % of a 200-page build, see BENCHMARKS.md).
+    text, issues = decode_latex(title)
+    if issues:  # undecodable LaTeX is reported by the formatter; search the bare title
+        return re.sub(r"[{}\\]", "", title)
+    return str(text.render(_PLAIN))
 
-    def take_problems(self) -> list[Problem]:
-        """Return the problems gathered so far and empty the list."""
-        problems, self.problems = self.problems, []
-        self._reported.clear()
-        return problems
+
+def doi_url(entry: BibEntry) -> str | None:
+    """https://doi.org/<doi>, or None. Only a DOI-shaped value becomes a link."""
+    doi = str(entry.entry.fields.get("doi", "")).strip()
+    doi = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", doi, flags=re.IGNORECASE)
+    if not re.fullmatch(r"10\.\d{4,9}/\S+", doi):
+        return None
+    # < and > (old SICI DOIs have them) are not URL characters: percent-encoded like " and &.
+    return "https://doi.org/" + quote(doi, safe="/:;()._-")
+
+
+def _markup(text: str, markup: str) -> str:
+    """The formatted reference's HTML, checked: it is escaped XHTML, as Python-Markdown's
+    serializer writes it (:class:`bibcite.formatting.FormattedReference`); anything that does
+    not parse is shown as its plain text rather than inserted raw."""
+    try:
+        etree.fromstring(f"<span>{markup}</span>")
+    except etree.ParseError:
+        return escape_text(text)
+    return markup
+
+
+def web_url(entry: BibEntry) -> str | None:
+    """The ``url`` of a web source (``@online``/``@misc``), if it is an http(s) address."""
+    url = str(entry.entry.fields.get("url", "")).strip()
+    return url if re.match(r"(?i)https?://[^\s\"'<>]+$", url) else None
+
+
+def _item(entry: BibEntry, text: str, markup: str) -> str:
+    """The inner HTML of an entry's list item, the same on every page: the formatted reference
+    and its links (PubMed and DOI, or the web page), escaped as Python-Markdown escapes."""
+    parts = [f'<span class="reference-text">{_markup(text, markup)}</span>']
+    web = web_url(entry) if entry.entry.type.lower() in WEB_TYPES else None
+    if web:  # a web page is not in PubMed: link the page itself
+        links = [("reference-web", web, "Online")]
+    else:
+        links = [("reference-pubmed", pubmed_url(entry), "PubMed")]
+        doi = doi_url(entry)
+        if doi:
+            links.append(("reference-doi", doi, "DOI"))
+    for cls, href, label in links:
+        parts.append(f'<a class="{cls}" href="{escape_attribute(href)}" rel="noopener">{label}</a>')
+    return " ".join(parts) + " "

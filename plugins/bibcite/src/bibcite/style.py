@@ -42,9 +42,7 @@ from pybtex.style.template import (
 )
 from pybtex.style.template import node as _pybtex_node
 
-from bibcite.versions import STYLE_VERSION
-
-__all__ = ["STYLE_VERSION", "MedscapeStyle", "decode_latex", "format_person"]
+__all__ = ["MedscapeStyle", "decode_latex", "format_person"]
 
 
 #: Fields the style prints, decoded from LaTeX (``url`` is printed raw).

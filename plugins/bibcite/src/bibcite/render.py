@@ -10,12 +10,13 @@ HTML comes escaped from :mod:`bibcite.compiler`.
 from __future__ import annotations
 
 import html
+import posixpath
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
+from bibcite.formatting import Reference
+from bibcite.index import CitingPage
 from bibcite.numbering import compress, format_run
-from bibcite.references import Reference
 from bibcite.syntax import CitationGroup
 
 BACKLINK = "\u21a9"  # ↩
@@ -161,22 +162,30 @@ def render_reference_list(
     return f'<ol class="references" data-search-exclude="">\n{"".join(items)}</ol>'
 
 
-@dataclass(frozen=True, slots=True)
-class CitingPage:
-    """A page that cites an entry, seen from the bibliography page.
+def page_url(path: str, use_directory_urls: bool) -> str:
+    """The URL of the page whose source is ``path`` (relative to the docs folder), relative to
+    the site's root, as MkDocs and Zensical give it: ``a/b.md`` is ``a/b/`` or ``a/b.html``."""
+    stem = path.removesuffix(".md")
+    if not use_directory_urls:
+        return f"{stem}.html"
+    if stem == "index" or stem.endswith("/index"):
+        return stem.removesuffix("index")
+    return f"{stem}/"
 
-    title: the page's title. url: its URL relative to the bibliography page.
-    groups: the indices of the citation groups on that page that cite the entry.
-    """
 
-    title: str
-    url: str
-    groups: tuple[int, ...]
+def relative_url(target: str, start: str) -> str:
+    """``target`` (a URL from the site's root) as seen from the page at ``start``."""
+    start_dir = start.rstrip("/") if start.endswith("/") else posixpath.dirname(start)
+    rel = posixpath.relpath(target.rstrip("/") or ".", start_dir or ".")
+    if target == "" or target.endswith("/"):
+        return "./" if rel == "." else rel + "/"
+    return rel
 
 
 def bibliography_parts(
     refs: Sequence[Reference],
     cited_on: Mapping[str, Sequence[CitingPage]],
+    url_of: Callable[[str], str],
 ) -> Iterator[str]:
     """Every entry in file order, numbered by position, with "Cited on:" links to each spot:
     the HTML list in pieces, for the caller to join into the page (a bibliography can be
@@ -185,7 +194,8 @@ def bibliography_parts(
     for ref in refs:
         pages = cited_on.get(ref.key, ())
         spots = "".join(
-            _cited_on_page(page, last=n == len(pages) - 1) for n, page in enumerate(pages)
+            _cited_on_page(page, url_of(page.path), last=n == len(pages) - 1)
+            for n, page in enumerate(pages)
         )
         where = f"Cited on: {spots}" if pages else "Not cited on any page."
         yield (
@@ -195,10 +205,10 @@ def bibliography_parts(
     yield "</ol>"
 
 
-def _cited_on_page(page: CitingPage, last: bool) -> str:
+def _cited_on_page(page: CitingPage, href: str, last: bool) -> str:
     end = "." if last else "; "
     title = _text(page.title)
-    url = _attr(page.url)
+    url = _attr(href)
     if len(page.groups) == 1:
         return f'<a class="cited-on-page" href="{url}#{cite_id(page.groups[0])}">{title}</a>{end}'
     spots = ", ".join(
@@ -207,10 +217,3 @@ def _cited_on_page(page: CitingPage, last: bool) -> str:
         for label, g in ((backlink_label(i), g) for i, g in enumerate(page.groups))
     )
     return f'<span class="cited-on-page">{title}</span> ({spots}){end}'
-
-
-def search_text(refs: Sequence[Reference]) -> str:
-    """The bibliography as the search index sees it: each reference's plain text, in one
-    paragraph (one search section either way; a list of thousands of items costs the indexer
-    far more for the same text). Swapped for :func:`bibliography_parts` once indexed."""
-    return f'<p class="bibliography-search">{_text(" ".join(r.text for r in refs))}</p>'

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from markdown import Markdown
-from markdown.blockprocessors import ReferenceProcessor
-from markdown.extensions import Extension
+from markdown.blockprocessors import BlockProcessor, ReferenceProcessor
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
@@ -96,21 +95,28 @@ def _one_line(raw: str) -> str:
 
 
 class CitationHandler(Protocol):
-    """Renders one page's citation groups (numbering, reference list: not this module's job)."""
+    """Renders one page's citations (numbering and rendering are not this module's job)."""
 
-    def render_groups(self, groups: Sequence[CitationGroup]) -> RenderedCitations: ...
+    references_title: str
+
+    def render_groups(self, groups: Sequence[CitationGroup]) -> list[str]:
+        """The HTML of each group, in the order given."""
+
+    def reference_list(self) -> str | None:
+        """The HTML of the page's reference list (after :meth:`render_groups`), or None."""
+
+    def bibliography(self) -> str:
+        """The HTML of the whole bibliography."""
+
+    def report_unrendered(self, raws: Sequence[str]) -> None:
+        """Citations Markdown kept as text (image text, raw HTML blocks)."""
 
 
-@dataclass(frozen=True)
-class RenderedCitations:
-    """What the handler returns: for each group, and for the reference list (None: no list),
-    an element to put in its place, or a string of raw HTML (kept from the rest of Python-Markdown
-    in its stash, as raw HTML in the source is: a handler that renders late returns a comment
-    here, and replaces it in the final HTML)."""
-
-    groups: tuple[etree.Element | str, ...]
-    references: etree.Element | str | None
-    references_title: str = "References"
+#: Block markers, each alone in a paragraph: where the page's reference list goes (it goes at
+#: the end without one), and where the whole bibliography goes.
+REFERENCES_MARKER = "::references::"
+BIBLIOGRAPHY_MARKER = "::bibliography::"
+_MARKER_CLASS = "bibcite-marker"
 
 
 _LEFT_AS_TEXT = re.compile(_INLINE_PATTERN)
@@ -177,19 +183,31 @@ class _CitationInline(InlineProcessor):
         return placeholder, m.start(0), m.end(0)
 
 
+class _MarkerProcessor(BlockProcessor):
+    """A paragraph that is exactly a marker becomes an empty ``div`` for the tree processor."""
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        return block.strip() in (REFERENCES_MARKER, BIBLIOGRAPHY_MARKER)
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> None:
+        marker = blocks.pop(0).strip().strip(":")
+        etree.SubElement(parent, "div", {"class": _MARKER_CLASS, "data-marker": marker})
+
+
 class _CitationTree(Treeprocessor):
-    """Numbers and renders the page's citations, and adds the References section.
+    """Renders the page's citations, its reference list and any bibliography.
 
     Runs before the table of contents, so the References heading gets an entry and a
-    permalink; rendered elements are put in the stash only after the table of contents is
-    built (:class:`_CitationFill`), so a citation in a heading stays out of its TOC label.
+    permalink; the citations' HTML replaces their placeholders only after the table of
+    contents is built (:class:`_CitationFill`), so a citation in a heading stays out of its
+    TOC label.
     """
 
     def __init__(self, md: Markdown, handler: CitationHandler, inline: _CitationInline) -> None:
         super().__init__(md)
         self.handler = handler
         self.inline = inline
-        self.pending: list[tuple[int, etree.Element]] = []  # stash index: element, after the TOC
+        self.pending: list[tuple[int, str]] = []  # stash index: HTML, after the TOC
 
     def run(self, root: etree.Element) -> None:
         found, self.inline.found = self.inline.found, {}
@@ -199,33 +217,40 @@ class _CitationTree(Treeprocessor):
             raw, in_link = found[spot]
             items, error = parse_citation(raw)
             groups.append(CitationGroup(index, raw, items, error, in_link))
-        rendered = self.handler.render_groups(groups)
-        report = getattr(self.handler, "report_unrendered", None)
-        if report is not None:
-            report(unrendered_citations(root, self.md.htmlStash.rawHtmlBlocks))
-        self.pending = []
-        for spot, new in zip(spots, rendered.groups, strict=True):
-            if isinstance(new, str):
-                self.md.htmlStash.rawHtmlBlocks[spot] = new
-            else:
-                self.pending.append((spot, escape_ampersands(new)))
-        if any(isinstance(new, str) for new in rendered.groups):
+        self.pending = list(zip(spots, self.handler.render_groups(groups), strict=True))
+        self.handler.report_unrendered(unrendered_citations(root, self.md.htmlStash.rawHtmlBlocks))
+        if spots:
             self._keep_paragraphs(root, set(spots))
-        if rendered.references is not None:
-            # Out of the search index: the list under it is (a search finds the pages that
-            # discuss a term), so the section would be an empty "References" hit on every page.
-            heading = etree.SubElement(root, "h2", {"id": "references", "data-search-exclude": ""})
-            heading.text = rendered.references_title
-            if isinstance(rendered.references, str):
-                heading.tail = "\n" + self.md.htmlStash.store(rendered.references)
-            else:
-                root.append(escape_ampersands(rendered.references))
+        markers = {m.get("data-marker"): m for m in root.iter("div") if m.get("class") == _MARKER_CLASS}
+        if (here := markers.get("bibliography")) is not None:
+            self._fill(here, self.handler.bibliography())
+        listing = self.handler.reference_list()
+        here = markers.get("references")
+        if listing is None:
+            if here is not None:
+                self._fill(here, "")
+            return
+        if here is None:
+            here = etree.SubElement(root, "div")
+        # Out of the search index: a search finds the pages that discuss a term, so the
+        # section would be an empty "References" hit on every page.
+        here.clear()
+        here.tag = "h2"
+        here.attrib.update({"id": "references", "data-search-exclude": ""})
+        here.text = self.handler.references_title
+        here.tail = "\n" + self.md.htmlStash.store(listing)
+
+    def _fill(self, marker: etree.Element, html: str) -> None:
+        """The marker's ``div`` replaced by ``html`` (a paragraph holding only a placeholder)."""
+        marker.clear()
+        marker.tag = "p"
+        marker.text = self.md.htmlStash.store(html)
 
     def _keep_paragraphs(self, root: etree.Element, spots: set[int]) -> None:
         """A paragraph holding nothing but a citation keeps its ``<p>``: Python-Markdown takes a
         bare ``<p>`` around one raw-HTML placeholder for a raw HTML block when the HTML looks
-        block-level, as an HTML comment (what a late-rendering handler returns) does, and would
-        drop the paragraph. With a class it is not bare."""
+        block-level, as the HTML comment a group is until it is filled in does, and would drop
+        the paragraph. With a class it is not bare."""
         for p in root.iter("p"):
             m = _STASHED.fullmatch((p.text or "").strip()) if len(p) == 0 and not p.attrib else None
             if m is not None and int(m[1]) in spots:
@@ -267,8 +292,8 @@ class _CitationFill(Treeprocessor):
         self.tree = tree
 
     def run(self, root: etree.Element) -> None:
-        for spot, new in self.tree.pending:
-            self.md.htmlStash.rawHtmlBlocks[spot] = self.md.serializer(new)
+        for spot, html in self.tree.pending:
+            self.md.htmlStash.rawHtmlBlocks[spot] = html
         self.tree.pending = []
 
 
@@ -283,26 +308,15 @@ class _ReferenceProcessor(ReferenceProcessor):
     )
 
 
-class CitationExtension(Extension):
-    """Python-Markdown extension; ``handler`` numbers and renders each page's citations."""
-
-    def __init__(self, handler: CitationHandler) -> None:
-        super().__init__()
-        self.handler = handler
-        self.inline: _CitationInline | None = None
-
-    def reset(self) -> None:
-        if self.inline is not None:  # a conversion that failed half-way leaves nothing behind
-            self.inline.found.clear()
-
-    def extendMarkdown(self, md: Markdown) -> None:
-        md.registerExtension(self)
-        inline = self.inline = _CitationInline(_INLINE_PATTERN, md)
-        md.inlinePatterns.register(inline, "bibcite", INLINE_PRIORITY)
-        md.parser.blockprocessors.register(_ReferenceProcessor(md.parser), "reference", 15)
-        tree = _CitationTree(md, self.handler, inline)
-        md.treeprocessors.register(tree, "bibcite", TREE_PRIORITY)
-        md.treeprocessors.register(_CitationFill(md, tree), "bibcite_fill", FILL_PRIORITY)
+def register_syntax(md: Markdown, handler: CitationHandler) -> None:
+    """Add the citation syntax to ``md``; ``handler`` renders each page's citations."""
+    inline = _CitationInline(_INLINE_PATTERN, md)
+    md.inlinePatterns.register(inline, "bibcite", INLINE_PRIORITY)
+    md.parser.blockprocessors.register(_ReferenceProcessor(md.parser), "reference", 15)
+    md.parser.blockprocessors.register(_MarkerProcessor(md.parser), "bibcite_marker", 16)
+    tree = _CitationTree(md, handler, inline)
+    md.treeprocessors.register(tree, "bibcite", TREE_PRIORITY)
+    md.treeprocessors.register(_CitationFill(md, tree), "bibcite_fill", FILL_PRIORITY)
 
 
 def locate(source: str, raw: str, occurrence: int, fallback: str = "") -> tuple[int, int]:

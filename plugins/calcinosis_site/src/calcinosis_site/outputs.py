@@ -1,7 +1,7 @@
 """Build the two outputs the way ``make site`` does, into any folder (tests, screenshots).
 
 ``make site`` runs the same three steps: ``mkdocs build --strict`` with ``mkdocs.yml`` (hosted),
-``mkdocs build --strict`` with ``mkdocs.offline.yml``, then ``sitebuild.offline_zip``.
+``mkdocs build --strict`` with ``mkdocs.offline.yml``, then ``calcinosis_site.offline_zip``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from sitebuild.offline_zip import build_zip, source_date_epoch
+from calcinosis_site.offline_zip import build_zip, source_date_epoch
 
 HOSTED_CONFIG = "mkdocs.yml"
 OFFLINE_CONFIG = "mkdocs.offline.yml"

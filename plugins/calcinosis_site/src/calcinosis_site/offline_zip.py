@@ -1,6 +1,6 @@
 """Reproducible zip of the offline build.
 
-Usage: ``python -m sitebuild.offline_zip SRC_DIR OUT_ZIP``
+Usage: ``python -m calcinosis_site.offline_zip SRC_DIR OUT_ZIP``
 
 Everything under ``SRC_DIR`` goes into ``OUT_ZIP`` below one top-level folder named after the
 zip (``calcinosis-cutis-offline/index.html``), so unzipping never litters the current folder.
@@ -109,7 +109,7 @@ def build_zip(src: Path, out: Path, epoch: int, root: str | None = None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m sitebuild.offline_zip",
+        prog="python -m calcinosis_site.offline_zip",
         description="Zip the offline build reproducibly.",
     )
     parser.add_argument("src", type=Path, help="the offline build folder")

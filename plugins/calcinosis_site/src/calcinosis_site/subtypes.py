@@ -43,7 +43,7 @@ from typing import Any, TypeAlias
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from bibcite.diagram import DiagramNode, render_diagram
+from calcinosis_site.diagram import DiagramNode, render_diagram
 from bibcite.problems import Problem, Severity
 from bibcite.syntax import CITATION_PATTERN, KEY, parse_citation
 

@@ -1,0 +1,188 @@
+"""The Python-Markdown extension: numbered citations, reference lists and bibliographies.
+
+Usable from any engine that runs Python-Markdown extensions (``markdown_extensions: [bibcite]``
+in ``mkdocs.yml``, under Zensical or MkDocs), or from ``markdown.Markdown`` directly. Each page
+is rendered from data shared by the whole build (:class:`bibcite.site.Site`), made once, before
+the first page, from the sources; the page comes from :mod:`bibcite.host`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from markdown import Markdown
+from markdown.extensions import Extension
+
+from bibcite.host import PageContext, current_host, page_context
+from bibcite.numbering import Numbering, assign_numbers
+from bibcite.problems import Problem
+from bibcite.render import (
+    bibliography_parts,
+    page_url,
+    relative_url,
+    render_group,
+    render_reference_list,
+)
+from bibcite.site import PageSource, Settings, Site, group_problems, load_site
+from bibcite.syntax import CitationGroup, locate, register_syntax
+
+_PAGE_SOURCES = "bibcite_page_sources"
+_current: dict[tuple[Settings, object], Site] = {}  # the current build's site, one entry
+
+
+def register_page_source(md: Markdown, source: PageSource) -> None:
+    """For an extension that writes (part of) a page's Markdown itself, e.g. from its front
+    matter: ``source(path, text)`` gives the Markdown bibcite scans for the page at ``path``
+    (relative to the docs folder), so the site's index sees the citations it will render."""
+    sources: list[PageSource] = md.__dict__.setdefault(_PAGE_SOURCES, [])
+    if source not in sources:
+        sources.append(source)
+
+
+def site_for(settings: Settings, context: PageContext | None, md: Markdown | None = None) -> Site:
+    """The current build's :class:`Site`, made (and its problems reported) on first use."""
+    key = (settings, (context.build, context.site) if context else None)
+    site = _current.get(key)
+    if site is None:
+        sources: list[PageSource] = getattr(md, _PAGE_SOURCES, []) if md is not None else []
+        site = load_site(settings, context.site if context else None, sources)
+        _current.clear()
+        _current[key] = site
+        for problem in site.problems:
+            current_host().report(problem)
+    return site
+
+
+def settings_from(config: dict[str, Any]) -> Settings:
+    files = config.get("bibliography") or ()
+    return Settings(
+        bibliography=(files,) if isinstance(files, str) else tuple(files),
+        numbering=Numbering(config.get("numbering") or "global"),
+        style=str(config.get("style") or "medscape"),
+        references_title=str(config.get("references_title") or "References"),
+        cache_dir=str(config.get("cache_dir", ".cache/bibcite") or ""),
+    )
+
+
+class _PageHandler:
+    """Renders one page's citations (see :class:`bibcite.syntax.CitationHandler`)."""
+
+    def __init__(self, md: Markdown, settings: Settings) -> None:
+        self.md = md
+        self.settings = settings
+        self.references_title = settings.references_title
+        self._groups: Sequence[CitationGroup] = ()
+        self._numbers: dict[str, int] = {}
+
+    def _page(self) -> tuple[Site, PageContext | None]:
+        context = page_context(self.md)
+        return site_for(self.settings, context, self.md), context
+
+    def render_groups(self, groups: Sequence[CitationGroup]) -> list[str]:
+        site, context = self._page()
+        cited = [item.key for g in groups for item in g.items]
+        index = {key: ref.index for key, ref in site.refs.items()}
+        self._groups = groups
+        self._numbers = assign_numbers(cited, index, self.settings.numbering)
+        if site.index is None:  # no site index to have found the page's problems up front
+            self._report_groups(groups, site)
+        return [render_group(g, self._numbers, site.refs) for g in groups]
+
+    def reference_list(self) -> str | None:
+        if not self._numbers:
+            return None
+        site, _ = self._page()
+        backlinks: dict[str, list[int]] = {}
+        for g in self._groups:
+            for item in g.items:
+                spots = backlinks.setdefault(item.key, [])
+                if not spots or spots[-1] != g.index:
+                    spots.append(g.index)
+        return render_reference_list(list(self._numbers), self._numbers, site.refs, backlinks)
+
+    def bibliography(self) -> str:
+        site, context = self._page()
+        cited_on = site.index.cited_on() if site.index else {}
+        here = context.url if context else ""
+        directory_urls = context.site.use_directory_urls if context else True
+
+        def url_of(path: str) -> str:
+            return relative_url(page_url(path, directory_urls), here)
+
+        return "".join(bibliography_parts(list(site.refs.values()), cited_on, url_of))
+
+    def report_unrendered(self, raws: Sequence[str]) -> None:
+        """Warns about citations Markdown kept as text, and about a page whose citations are
+        not those the site's index found in its source (its "cited on" links would be wrong)."""
+        site, context = self._page()
+        path, source = self._source(context)
+        seen: dict[str, int] = {}
+        for raw in raws:
+            occurrence = seen.get(raw, 0)
+            seen[raw] = occurrence + 1
+            line, col = locate(source, raw, occurrence)
+            current_host().report(Problem(path, line, col,
+                f"citation '{' '.join(raw.split())}' is not rendered: it is in image text or "
+                "in a raw HTML block",
+                'Move it into the text, or add markdown="1" to the HTML block; '
+                "escape a literal bracket as \\[@"))  # fmt: skip
+        record = site.index.pages.get(context.path) if site.index and context else None
+        written = tuple(g.raw for g in self._groups)
+        if record is not None and not raws and record.groups != written:
+            current_host().report(Problem(path, 1, 1,
+                f"the page renders {len(written)} citation groups where bibcite's scan of its "
+                f"source found {len(record.groups)}, so the bibliography's links to it may be "
+                "wrong",
+                "Please report this with the page; meanwhile, move the citations out of "
+                "unusual markup"))  # fmt: skip
+
+    def _report_groups(self, groups: Sequence[CitationGroup], site: Site) -> None:
+        _, context = self._page()
+        path, source = self._source(context)
+        seen: dict[str, int] = {}
+        for g in groups:
+            occurrence = seen.get(g.raw, 0)
+            seen[g.raw] = occurrence + 1
+            for problem in group_problems(g.raw, occurrence, path, source, site.refs,
+                                          self.settings):  # fmt: skip
+                current_host().report(problem)
+
+    @staticmethod
+    def _source(context: PageContext | None) -> tuple[str, str]:
+        """The page's path as the user knows it, and its text (to locate problems)."""
+        if context is None:
+            return "<markdown>", ""
+        file = context.site.docs_dir / context.path
+        try:
+            text = file.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        try:
+            shown = file.resolve().relative_to(context.site.project_dir.resolve()).as_posix()
+        except ValueError:
+            shown = Path(file).as_posix()
+        return shown, text
+
+
+class BibciteExtension(Extension):
+    """``markdown_extensions: [bibcite: {bibliography: refs.bib}]``; options in the README."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.config = {
+            "bibliography": [[], "BibTeX file or files, relative to the project folder"],
+            "numbering": ["global", "global (position in the files) or page (first citation)"],
+            "style": ["medscape", "a pybtex formatting style"],
+            "references_title": ["References", "the heading of each page's reference list"],
+            "cache_dir": [".cache/bibcite", "the cache's folder ('' for none)"],
+        }
+        super().__init__(**kwargs)
+
+    def extendMarkdown(self, md: Markdown) -> None:
+        md.registerExtension(self)
+        register_syntax(md, _PageHandler(md, settings_from(self.getConfigs())))
+
+
+def makeExtension(**kwargs: Any) -> BibciteExtension:
+    return BibciteExtension(**kwargs)

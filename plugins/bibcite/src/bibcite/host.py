@@ -1,0 +1,106 @@
+"""Where a page comes from and where problems go: the one thing that differs between engines.
+
+Under Zensical, each page is rendered with Zensical's ``ContextExtension``, whose preprocessor
+holds the page's path and URL and the site's configuration. Under MkDocs, the ``bibcite`` plugin
+(:mod:`bibcite.mkdocs_plugin`) installs a :class:`Host` that it keeps up to date. Without
+either, as in a plain ``markdown.markdown(text, extensions=["bibcite"])`` call, there is no
+site: citations are numbered from the bibliography alone and problems are logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from markdown import Markdown
+
+from bibcite.problems import Problem, Severity
+
+try:  # Zensical is optional: only its context is read, when it renders the page
+    from zensical.extensions.context import ContextPreprocessor
+except ImportError:  # pragma: no cover - MkDocs-only installs
+    ContextPreprocessor = None
+
+log = logging.getLogger("bibcite")
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """What bibcite needs of the site's configuration.
+
+    project_dir: the folder of the configuration file; relative paths are taken from it.
+    docs_dir: the folder of the Markdown sources.
+    use_directory_urls: ``a.md`` is served as ``a/`` (True) or ``a.html`` (False).
+    """
+
+    project_dir: Path
+    docs_dir: Path
+    use_directory_urls: bool = True
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """The page being rendered.
+
+    path: its source, relative to the docs folder, with ``/`` (``subtypes/a.md``).
+    url: its URL relative to the site's root (``""``, ``subtypes/a/``, ``subtypes/a.html``).
+    site: the site's configuration.
+    build: an object that is new for every build (a new index is made for each).
+    """
+
+    path: str
+    url: str
+    site: SiteConfig
+    build: object
+
+
+class Host:
+    """An engine's side: the current page, and a sink for problems.
+
+    ``report`` logs through ``logging`` (the ``bibcite`` logger) by default; the MkDocs plugin
+    sends problems to MkDocs' own logger instead, so that ``--strict`` counts them.
+    """
+
+    def __init__(self, report: Callable[[Problem], None] | None = None) -> None:
+        self.page: PageContext | None = None
+        self._report = report or log_problem
+
+    def report(self, problem: Problem) -> None:
+        self._report(problem)
+
+
+def log_problem(problem: Problem) -> None:
+    level = logging.ERROR if problem.severity is Severity.ERROR else logging.WARNING
+    log.log(level, "%s", problem)
+
+
+#: The host installed by an engine adapter (the MkDocs plugin), if any.
+installed: Host | None = None
+_default = Host()
+
+
+def current_host() -> Host:
+    return installed or _default
+
+
+def page_context(md: Markdown) -> PageContext | None:
+    """The page ``md`` is rendering: from the installed host, else from Zensical's context."""
+    if installed is not None:
+        return installed.page
+    if ContextPreprocessor is None:
+        return None
+    context = ContextPreprocessor.from_markdown(md)
+    if context is None:
+        return None
+    config: dict[str, Any] = context.config
+    root = Path(config.get("root_dir") or ".")
+    site = SiteConfig(
+        project_dir=root,
+        docs_dir=root / str(config.get("docs_dir") or "docs"),
+        use_directory_urls=bool(config.get("use_directory_urls", True)),
+    )
+    # Zensical renders one build per configuration object.
+    return PageContext(str(context.page.path), str(context.page.url), site, build=id(config))

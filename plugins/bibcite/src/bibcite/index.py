@@ -1,0 +1,142 @@
+"""Stage 3a: the site's citations, read from every page's Markdown before any page is rendered.
+
+Numbers, "cited on" lists, unknown keys and uncited entries are site-wide: they must not depend
+on the order pages are rendered in, on a dirty build converting only some pages, or on an
+engine keeping rendered pages from an earlier build (Zensical does). So they come from this
+index of the sources. The scan finds the groups Python-Markdown's inline pattern will find
+(:mod:`bibcite.syntax`), leaving out code blocks, code spans, escapes and HTML comments; each
+rendered page is checked against it (:func:`bibcite.extension`), so a disagreement is reported,
+never silently wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from bibcite.syntax import BIBLIOGRAPHY_MARKER, CITATION_PATTERN, parse_citation
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+_TITLE_META = re.compile(r"^title:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
+_H1 = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+_FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})")
+_CONTAINER = re.compile(r"^[ ]{0,3}(?:[-*+][ \t]|\d+[.)][ \t]|!!!|\?\?\?|===|\[\^[^\]]+\]:|:[ \t])")
+_CODE_SPAN = re.compile(r"(?<!\\)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_GROUP = re.compile(r"(?<!\\)" + CITATION_PATTERN)
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    """What one page cites, as its source says.
+
+    path: the page's source, relative to the docs folder (``subtypes/a.md``).
+    title: its front matter ``title``, else its first ``# `` heading, else its file name.
+    groups: its citation groups as written (brackets included), in document order; the n-th
+    group gets the id ``cite-n`` on the rendered page.
+    has_bibliography: it holds the marker of the whole bibliography.
+    """
+
+    path: str
+    title: str
+    groups: tuple[str, ...]
+    has_bibliography: bool = False
+
+    def citing(self) -> dict[str, tuple[int, ...]]:
+        """For each key cited, in order of first citation, the (1-based) groups citing it."""
+        out: dict[str, list[int]] = {}
+        for index, raw in enumerate(self.groups, start=1):
+            for item in parse_citation(raw)[0]:
+                spots = out.setdefault(item.key, [])
+                if not spots or spots[-1] != index:
+                    spots.append(index)
+        return {key: tuple(spots) for key, spots in out.items()}
+
+
+def scan_page(path: str, text: str) -> PageRecord:
+    """Read a page's title and citation groups from its Markdown (front matter included)."""
+    body = text
+    title = ""
+    if front := _FRONT_MATTER.match(text):
+        body = text[front.end() :]
+        if meta := _TITLE_META.search(front.group(0)):
+            title = meta.group(1).strip("'\"")
+    prose = _prose(body)
+    if not title:
+        heading = _H1.search(prose)
+        title = heading.group(1) if heading else _stem(path)
+    groups = tuple(m.group(0) for m in _GROUP.finditer(prose))
+    marker = re.search(rf"^{re.escape(BIBLIOGRAPHY_MARKER)}[ \t]*$", prose, re.MULTILINE)
+    return PageRecord(path, title, groups, marker is not None)
+
+
+def _stem(path: str) -> str:
+    name = path.rsplit("/", 1)[-1].removesuffix(".md")
+    return name.replace("-", " ").replace("_", " ").capitalize()
+
+
+def _prose(text: str) -> str:
+    """``text`` without fenced and indented code, HTML comments and code spans."""
+    kept: list[str] = []
+    fence: str | None = None
+    in_container = False
+    previous_blank = True
+    for line in text.split("\n"):
+        blank = not line.strip()
+        if fence is not None:
+            if line.strip().startswith(fence):
+                fence = None
+            kept.append("")
+        elif m := _FENCE.match(line):
+            fence = m.group(2)
+            kept.append("")
+        elif blank:
+            kept.append(line)
+        elif line.startswith(("    ", "\t")) and previous_blank and not in_container:
+            kept.append("")  # an indented code block
+        else:
+            if not line.startswith((" ", "\t")):
+                in_container = bool(_CONTAINER.match(line))
+            elif _CONTAINER.match(line):
+                in_container = True
+            kept.append(line)
+        previous_blank = blank
+    joined = _COMMENT.sub("", "\n".join(kept))
+    # Code spans do not cross a blank line.
+    return "\n\n".join(_CODE_SPAN.sub("", part) for part in joined.split("\n\n"))
+
+
+@dataclass(frozen=True)
+class CitingPage:
+    """A page citing an entry, for the bibliography's "cited on" lists.
+
+    path: its source, relative to the docs folder. title: its title.
+    groups: the (1-based) indices of its citation groups that cite the entry.
+    """
+
+    path: str
+    title: str
+    groups: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class SiteIndex:
+    """Every page's citations. pages: by source path, in sorted path order."""
+
+    pages: Mapping[str, PageRecord]
+
+    def cited_on(self) -> dict[str, list[CitingPage]]:
+        """For each cited key, the pages citing it, in path order."""
+        out: dict[str, list[CitingPage]] = {}
+        for record in self.pages.values():
+            for key, groups in record.citing().items():
+                out.setdefault(key, []).append(CitingPage(record.path, record.title, groups))
+        return out
+
+    def cited_keys(self) -> set[str]:
+        return {key for record in self.pages.values() for key in record.citing()}
+
+
+def make_index(records: Iterable[PageRecord]) -> SiteIndex:
+    return SiteIndex({r.path: r for r in sorted(records, key=lambda r: r.path)})

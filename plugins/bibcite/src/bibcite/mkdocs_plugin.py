@@ -1,0 +1,76 @@
+"""The MkDocs adapter: only what the Markdown extension cannot do under MkDocs.
+
+It tells the extension which page is being rendered, sends problems to MkDocs' logger (so
+``mkdocs build --strict`` fails on them), stops the build on a bibliography that cannot be
+read, has ``mkdocs serve`` watch the .bib files, and has a dirty build render again the pages
+whose output depends on other pages (the bibliography) or on a changed .bib.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from markdown import Markdown
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+
+from bibcite import host
+from bibcite.extension import settings_from, site_for
+from bibcite.host import Host, PageContext, SiteConfig
+from bibcite.problems import Problem, Severity
+
+log = logging.getLogger("mkdocs.plugins.bibcite")
+
+
+def _log(problem: Problem) -> None:
+    log.log(logging.ERROR if problem.severity is Severity.ERROR else logging.WARNING, "%s", problem)
+
+
+class BibcitePlugin(BasePlugin):  # type: ignore[type-arg]
+    def on_config(self, config: MkDocsConfig) -> None:
+        if "bibcite" not in config.markdown_extensions:
+            raise PluginError("bibcite: add 'bibcite' (with its options) to markdown_extensions")
+        self.settings = settings_from(config.mdx_configs.get("bibcite", {}))
+        self.site = SiteConfig(
+            Path(config.config_file_path or ".").resolve().parent,
+            Path(config.docs_dir),
+            config.use_directory_urls,
+        )
+        self.host = host.installed = Host(report=_log)
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> None:
+        self.build = object()  # a new site index for every build
+        md = Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
+        site = site_for(self.settings, PageContext("", "", self.site, self.build), md)
+        if site.failed:
+            raise PluginError("bibcite: the bibliography has errors (see above)")
+        bib_time = max(os.path.getmtime(self.site.project_dir / b) for b in self.settings.bibliography)
+        for file in files.documentation_pages():
+            record = site.index.pages.get(file.src_uri) if site.index else None
+            if record and (record.has_bibliography or record.groups and _older(file.abs_dest_path, bib_time)):
+                file.is_modified = lambda: True  # type: ignore[method-assign]
+
+    def on_page_markdown(self, markdown: str, page: Page, **kwargs: Any) -> str:
+        self.host.page = PageContext(page.file.src_uri, page.url, self.site, self.build)
+        return markdown
+
+    def on_serve(self, server: Any, config: MkDocsConfig, **kwargs: Any) -> Any:
+        for name in self.settings.bibliography:
+            server.watch(str(self.site.project_dir / name))
+        return server
+
+    def on_shutdown(self) -> None:
+        host.installed = None
+
+
+def _older(path: str, than: float) -> bool:
+    try:
+        return os.path.getmtime(path) < than
+    except OSError:
+        return True

@@ -1,0 +1,263 @@
+"""Stage 3b: everything pages need, made once per build from the sources and the cache.
+
+:func:`load_site` reads the .bib files and every page's Markdown, and returns a :class:`Site`:
+each entry formatted once, every page's citations (:mod:`bibcite.index`) and the site-wide
+problems. The cache (:mod:`bibcite.store`) keeps the formatted bibliography by the files'
+bytes, each formatted entry by its content, and each page's citations by its text, so a
+build after an edit formats and scans only what changed, and one with nothing changed
+neither parses the .bib nor formats an entry.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, entry_points, version
+from pathlib import Path
+
+from bibcite.bibliography import BibSource, parse_bibliographies
+from bibcite.bibtext import read_text
+from bibcite.formatting import Reference, format_entry
+from bibcite.host import SiteConfig
+from bibcite.index import PageRecord, SiteIndex, make_index, scan_page
+from bibcite.numbering import Numbering
+from bibcite.problems import Problem, Severity
+from bibcite.store import Store, digest
+from bibcite.syntax import locate, parse_citation
+
+#: (source path relative to the docs folder, its text) -> the Markdown bibcite sees; see
+#: :func:`bibcite.register_page_source`.
+PageSource = Callable[[str, str], str]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The extension's options (see the README).
+
+    bibliography: the .bib files, relative to the project folder.
+    numbering: global (by position in the files) or page (by first citation on each page).
+    style: a pybtex formatting style. references_title: the heading of each reference list.
+    cache_dir: where the cache lives, relative to the project folder ("" for none).
+    """
+
+    bibliography: tuple[str, ...]
+    numbering: Numbering = Numbering.GLOBAL
+    style: str = "medscape"
+    references_title: str = "References"
+    cache_dir: str = ".cache/bibcite"
+
+
+@dataclass(frozen=True)
+class Site:
+    """What every page of one build shares.
+
+    refs: every entry, formatted, by key, in bibliography order.
+    index: every page's citations (None without a site: plain Markdown use).
+    problems: the site-wide problems (the .bib files, unknown keys, uncited entries).
+    parsed: whether the .bib files were parsed (not taken from the cache).
+    formatted: how many entries were run through the style.
+    """
+
+    refs: Mapping[str, Reference]
+    index: SiteIndex | None
+    problems: tuple[Problem, ...]
+    parsed: bool = False
+    formatted: int = 0
+
+    @property
+    def failed(self) -> bool:
+        return any(p.severity is Severity.ERROR for p in self.problems)
+
+
+def _code_version() -> str:
+    try:
+        return version("bibcite")
+    except PackageNotFoundError:  # run from a source tree
+        return "source"
+
+
+def style_key(style: str) -> str | None:
+    """A digest of the code that formats entries: bibcite's and pybtex's versions and the
+    style's module source. None if no such style is installed."""
+    found = [e for e in entry_points(group="pybtex.style.formatting") if e.name == style]
+    if not found:
+        return None
+    module = found[0].value.split(":")[0]
+    spec = importlib.util.find_spec(module)
+    source = Path(spec.origin).read_bytes() if spec and spec.origin else b""
+    return digest(_code_version(), version("pybtex"), found[0].value, source)
+
+
+def load_site(
+    settings: Settings,
+    config: SiteConfig | None,
+    page_sources: Sequence[PageSource] = (),
+    store: Store | None = None,
+) -> Site:
+    """Load the bibliography and, with a site, index its pages. Never raises on bad input."""
+    project = config.project_dir if config else Path(".")
+    store = store or Store(project / settings.cache_dir if settings.cache_dir else None)
+    refs, problems, parsed, formatted = _references(settings, project, store)
+    index = None
+    if config is not None:
+        index, raw = _index(config.docs_dir, page_sources, store)
+        problems += _page_problems(index, raw, refs, settings, config)
+    if store.error:
+        problems.append(Problem(settings.cache_dir, 0, 0, store.error,
+                                "The build goes on without it; check the folder"))  # fmt: skip
+    return Site(refs, index, tuple(problems), parsed, formatted)
+
+
+def _references(
+    settings: Settings, project: Path, store: Store
+) -> tuple[dict[str, Reference], list[Problem], bool, int]:
+    problems: list[Problem] = []
+    files: list[BibSource] = []
+    for name in settings.bibliography:
+        text, file_digest, read_problems = read_text(project / name, name)
+        problems += read_problems
+        if text is not None:
+            files.append(BibSource(name, text))
+    key_of_style = style_key(settings.style)
+    if key_of_style is None:
+        problems.append(Problem("bibcite", 0, 0, f"unknown formatting style '{settings.style}'",
+                                "Use 'medscape' or an installed pybtex style",
+                                Severity.ERROR))  # fmt: skip
+    if problems and any(p.severity is Severity.ERROR for p in problems) or key_of_style is None:
+        return {}, problems, False, 0
+    whole = "bib:" + digest(key_of_style, *(part for f in files for part in (f.path, f.text)))
+    cached = store.get(whole)
+    if cached is not None:
+        refs = {r[0]: Reference(*r) for r in cached["refs"]}
+        return refs, problems + [_problem(p) for p in cached["problems"]], False, 0
+    bibliography, found = parse_bibliographies(files)
+    problems += found
+    if any(p.severity is Severity.ERROR for p in found):
+        return {}, problems, True, 0
+    keys = {e.key: "entry:" + digest(key_of_style, e.fingerprint) for e in bibliography.entries}
+    known = store.get_many(keys.values())
+    refs = {}
+    new: dict[str, object] = {}
+    for entry in bibliography.entries:
+        stored = known.get(keys[entry.key])
+        if stored is not None:
+            refs[entry.key] = Reference(entry.key, entry.index, stored[0], stored[1])
+            problems += [_problem(p) for p in stored[2]]
+            continue
+        ref, entry_problems = format_entry(entry, settings.style)
+        refs[entry.key] = ref
+        problems += entry_problems
+        new[keys[entry.key]] = [ref.text, ref.item, [_row(p) for p in entry_problems]]
+    formatted = len(new)
+    new[whole] = {
+        "refs": [[r.key, r.index, r.text, r.item] for r in refs.values()],
+        "problems": [_row(p) for p in problems],
+    }
+    store.put_many(new)
+    return refs, problems, True, formatted
+
+
+def _row(p: Problem) -> list[object]:
+    return [p.path, p.line, p.col, p.message, p.hint, p.severity.value]
+
+
+def _problem(row: list[object]) -> Problem:
+    path, line, col, message, hint, severity = row
+    return Problem(str(path), int(str(line)), int(str(col)), str(message), str(hint),
+                   Severity(severity))  # fmt: skip
+
+
+def _index(
+    docs_dir: Path, page_sources: Sequence[PageSource], store: Store
+) -> tuple[SiteIndex, dict[str, str]]:
+    """Every page's citations, scanned from its Markdown or taken from the cache."""
+    raw: dict[str, str] = {}  # as written, to locate problems
+    texts: dict[str, str] = {}  # as bibcite sees it
+    for file in sorted(docs_dir.rglob("*.md")):
+        path = file.relative_to(docs_dir).as_posix()
+        try:
+            text = raw[path] = file.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue  # the engine reports a page it cannot read
+        for source in page_sources:
+            text = source(path, text)
+        texts[path] = text
+    keys = {path: "page:" + digest(_code_version(), path, text) for path, text in texts.items()}
+    known = store.get_many(keys.values())
+    records: list[PageRecord] = []
+    new: dict[str, object] = {}
+    for path, text in texts.items():
+        stored = known.get(keys[path])
+        if stored is not None:
+            records.append(PageRecord(path, stored[0], tuple(stored[1]), stored[2]))
+            continue
+        record = scan_page(path, text)
+        records.append(record)
+        new[keys[path]] = [record.title, list(record.groups), record.has_bibliography]
+    store.put_many(new)
+    return make_index(records), raw
+
+
+def _page_problems(
+    index: SiteIndex,
+    texts: Mapping[str, str],
+    refs: Mapping[str, Reference],
+    settings: Settings,
+    config: SiteConfig,
+) -> list[Problem]:
+    """Unknown keys and malformed groups on every page, and entries no page cites."""
+    problems: list[Problem] = []
+    docs = _shown(config.docs_dir, config.project_dir)
+    for record in index.pages.values():
+        seen: dict[str, int] = {}
+        for raw in record.groups:
+            occurrence = seen.get(raw, 0)
+            seen[raw] = occurrence + 1
+            problems += group_problems(raw, occurrence, f"{docs}/{record.path}",
+                                       texts[record.path], refs, settings)  # fmt: skip
+    if refs:
+        cited = index.cited_keys()
+        uncited = [r for r in refs.values() if r.key not in cited]
+        if uncited:
+            names = ", ".join(r.key for r in uncited)
+            where = settings.bibliography[0] if len(settings.bibliography) == 1 else "bibliography"
+            problems.append(Problem(where, 0, 0, f"entries never cited: {names}",
+                                    "Cite them on a page or remove them"))  # fmt: skip
+    return problems
+
+
+def group_problems(
+    raw: str,
+    occurrence: int,
+    path: str,
+    source: str,
+    refs: Mapping[str, Reference],
+    settings: Settings,
+) -> list[Problem]:
+    """What is wrong with one citation group (``occurrence``: how many of the same text come
+    before it on the page), located in the page's source."""
+    items, error = parse_citation(raw)
+    if error:
+        line, col = locate(source, raw, occurrence)
+        return [Problem(path, line, col, error, "Write citations as [@key], [@a; @b] or "
+                        "[@key, p. 3]; escape a literal bracket as \\[@")]  # fmt: skip
+    problems = []
+    for item in items:
+        if item.key in refs:
+            continue
+        line, col = locate(source, raw, occurrence, fallback=item.key)
+        close = difflib.get_close_matches(item.key, list(refs), n=1)
+        guess = f"; did you mean '{close[0]}'?" if close else ""
+        files = " or ".join(settings.bibliography) or "the bibliography"
+        problems.append(Problem(path, line, col, f"unknown citation key '{item.key}'{guess}",
+                                f"Fix the key or add an entry '{item.key}' to {files}"))  # fmt: skip
+    return problems
+
+
+def _shown(path: Path, project: Path) -> str:
+    try:
+        return path.resolve().relative_to(project.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
