@@ -5,15 +5,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PACKAGES := plugins/bibcite/pyproject.toml plugins/calcinosis_site/pyproject.toml
 
-.PHONY: site test lint typecheck pytest serve clean chromium node_modules screenshots
+.PHONY: site zensical test check lint typecheck pytest serve clean chromium node_modules screenshots
 
 # --- environment -----------------------------------------------------------
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock $(PACKAGES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --no-deps -e plugins/bibcite -e plugins/calcinosis_site
 	touch $@
 
 # Debian's chromium drives the browser tests; Playwright's own download cannot work here.
@@ -38,7 +39,11 @@ site: export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null ||
 site: $(STAMP) $(NODE_STAMP)
 	$(BIN)/mkdocs build --strict --clean
 	$(BIN)/mkdocs build --strict --clean -f mkdocs.offline.yml
-	$(BIN)/python -m sitebuild.offline_zip build/offline dist/calcinosis-cutis-offline.zip
+	$(BIN)/python -m calcinosis_site.offline_zip build/offline dist/calcinosis-cutis-offline.zip
+
+# The same site built with Zensical (build/zensical/), failing on any problem bibcite reports.
+zensical: $(STAMP)
+	$(BIN)/python -m bibcite.zensical_build -f zensical.yml
 
 # README screenshots of a subtype page, light and dark (docs/assets/screenshots/).
 screenshots: $(STAMP) chromium
@@ -59,6 +64,10 @@ pytest: $(STAMP) $(NODE_STAMP) chromium
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# The fast loop: lint, types, and the tests that build no whole site and drive no browser.
+check: lint typecheck
+	$(BIN)/pytest -q -m "not slow and not browser"
 
 clean:
 	rm -rf site dist build .cache

@@ -8,15 +8,15 @@ import re
 import shutil
 import subprocess
 import sys
-import xml.etree.ElementTree as etree
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import markdown
+import markdown.extensions
 import pytest
 
-from bibcite.syntax import CitationExtension, CitationGroup, RenderedCitations
+from bibcite.syntax import CitationGroup, register_syntax
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -47,6 +47,7 @@ class Build:
 PROJECT_SOURCES = (
     "mkdocs.yml",
     "mkdocs.offline.yml",
+    "zensical.yml",
     "bibliography.bib",
     "docs",
     "overrides",
@@ -136,6 +137,8 @@ class RecordingHandler:
     """A citation handler that records the groups and renders each as ``<cite>{text}</cite>``
     (``{index}`` in ``text`` becomes the group's number), so tests see the parser alone."""
 
+    references_title = "References"
+
     def __init__(self, text: str = "#{index}") -> None:
         self.text = text
         self.groups: list[CitationGroup] = []
@@ -144,20 +147,30 @@ class RecordingHandler:
     def report_unrendered(self, raws: Sequence[str]) -> None:
         self.unrendered = list(raws)
 
-    def render_groups(self, groups: Sequence[CitationGroup]) -> RenderedCitations:
+    def render_groups(self, groups: Sequence[CitationGroup]) -> list[str]:
         self.groups = list(groups)
-        out = []
-        for g in groups:
-            el = etree.Element("cite")
-            el.text = self.text.format(index=g.index)
-            out.append(el)
-        return RenderedCitations(tuple(out), None)
+        return [f"<cite>{self.text.format(index=g.index)}</cite>" for g in groups]
+
+    def reference_list(self) -> str | None:
+        return None
+
+    def bibliography(self) -> str:
+        return "<ol class='bibliography'></ol>"
+
+
+class Recording(markdown.extensions.Extension):
+    def __init__(self, handler: RecordingHandler) -> None:
+        super().__init__()
+        self.handler = handler
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        register_syntax(md, self.handler)
 
 
 def convert(text: str, handler: RecordingHandler | None = None) -> tuple[list[CitationGroup], str]:
-    """Markdown to HTML with the citation extension; the groups found, and the HTML."""
+    """Markdown to HTML with the citation syntax; the groups found, and the HTML."""
     handler = handler or RecordingHandler()
-    md = markdown.Markdown(extensions=[CitationExtension(handler), *MARKDOWN_EXTENSIONS])
+    md = markdown.Markdown(extensions=[Recording(handler), *MARKDOWN_EXTENSIONS])
     html = md.convert(text)
     return handler.groups, html
 

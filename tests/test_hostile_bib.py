@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bibcite.references import Reference
+from bibcite.formatting import Reference
 from bibcite.render import render_group, tooltip_text
 from bibcite.syntax import CitationGroup, CitationItem
 
@@ -206,7 +206,7 @@ def test_each_tooltip_is_the_text_once_parsed(text: str, keys: tuple[str, ...]) 
     """Every tooltip, on the one-key fast path and the general path alike: the ``title``
     attribute, read by the browser and then inserted as HTML by mkdocs-material, gives back the
     reference text and no element."""
-    refs = {k: Reference(k, n, n, text, "") for n, k in enumerate(keys, start=1)}
+    refs = {k: Reference(k, n, "t.bib", n, text, "") for n, k in enumerate(keys, start=1)}
     group = CitationGroup(1, "[@...]", tuple(CitationItem(k) for k in keys))
     rendered = parse(render_group(group, {k: refs[k].index for k in keys}, refs))
     (title,) = [el.attrs["title"] for el in rendered.elements if "title" in el.attrs]

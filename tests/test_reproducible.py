@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from sitebuild.offline_zip import build_zip, zip_date_time
+from calcinosis_site.offline_zip import build_zip, zip_date_time
 
 from support import REPO, copy_project
 

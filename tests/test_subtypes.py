@@ -12,7 +12,7 @@ import markdown
 import pytest
 
 from bibcite.problems import Problem, Severity
-from bibcite.subtypes import (
+from calcinosis_site.subtypes import (
     FACT_KEYS,
     NOT_DOCUMENTED,
     SECTIONS,

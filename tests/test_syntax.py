@@ -7,16 +7,9 @@ from collections.abc import Sequence
 import markdown
 import pytest
 
-from bibcite.syntax import (
-    CitationExtension,
-    CitationGroup,
-    CitationItem,
-    RenderedCitations,
-    locate,
-    parse_citation,
-)
+from bibcite.syntax import CitationGroup, CitationItem, locate, parse_citation
 
-from support import RecordingHandler, convert
+from support import RecordingHandler, Recording, convert
 
 
 @pytest.mark.parametrize(
@@ -104,30 +97,6 @@ def test_text_outside_citations_is_unchanged() -> None:
     assert with_citation.replace("<cite>#1</cite>", "X") == without
 
 
-class _LateHandler(RecordingHandler):
-    """Renders late, as the citation engine does: each group is an HTML comment for now."""
-
-    def render_groups(self, groups: Sequence[CitationGroup]) -> RenderedCitations:
-        self.groups = list(groups)
-        return RenderedCitations(tuple(f"<!--g{g.index}-->" for g in groups), None)
-
-
-@pytest.mark.parametrize(
-    ("source", "expected"),
-    [
-        ("[@a]", '<p class="citation-only"><!--g1--></p>'),
-        ("Text [@a].", "<p>Text <!--g1-->.</p>"),
-        ("- [@a]", "<ul>\n<li><!--g1--></li>\n</ul>"),
-        ("> [@a]", '<blockquote>\n<p class="citation-only"><!--g1--></p>\n</blockquote>'),
-    ],
-)
-def test_a_paragraph_of_one_citation_stays_a_paragraph(source: str, expected: str) -> None:
-    """Python-Markdown drops the ``<p>`` around a lone raw-HTML placeholder whose HTML looks
-    block-level, as a comment does: the paragraph would lose its margins and its role."""
-    _, html = convert(source, _LateHandler())
-    assert html == expected
-
-
 def test_citation_in_link_text_is_flagged() -> None:
     groups, _ = convert("[see [@a]](https://example.org/) and [@b]")
     assert [g.in_link for g in groups] == [True, False]
@@ -150,7 +119,7 @@ def test_locate(
 
 
 def test_citation_in_heading_stays_out_of_the_toc() -> None:
-    md = markdown.Markdown(extensions=[CitationExtension(RecordingHandler()), "toc"])
+    md = markdown.Markdown(extensions=[Recording(RecordingHandler()), "toc"])
     html = md.convert("## Treatment [@a]\n\nText.\n")
     assert '<h2 id="treatment">Treatment <cite>#1</cite></h2>' in html
     assert [t["name"] for t in md.toc_tokens] == ["Treatment"]  # type: ignore[attr-defined]

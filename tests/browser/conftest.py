@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from sitebuild.offline_zip import OfflineZipError
-from sitebuild.outputs import BuildError, Outputs, build_all
-from sitebuild.serve import serve
+from calcinosis_site.offline_zip import OfflineZipError
+from calcinosis_site.outputs import BuildError, Outputs, build_all
+from calcinosis_site.serve import serve
 
 from .browser_support import SUB_PATH, VIEWPORT, Site, Watch, launch_chromium
 

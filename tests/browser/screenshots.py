@@ -14,8 +14,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from sitebuild.outputs import BuildError, build_hosted
-from sitebuild.serve import serve
+from calcinosis_site.outputs import BuildError, build_hosted
+from calcinosis_site.serve import serve
 
 from .browser_support import SUB_PATH, launch_chromium, open_page
 

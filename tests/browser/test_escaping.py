@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Dialog, Page
 
-from sitebuild.serve import serve
+from calcinosis_site.serve import serve
 
 from .browser_support import SUB_PATH, VIEWPORT, Site, Watch, open_page, search
 from support import build, copy_site

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
-from sitebuild.offline_zip import DIR_MODE, FILE_MODE, build_zip, zip_date_time
-from sitebuild.outputs import Outputs
+from calcinosis_site.offline_zip import DIR_MODE, FILE_MODE, build_zip, zip_date_time
+from calcinosis_site.outputs import Outputs
 
 pytestmark = pytest.mark.slow
 
@@ -122,7 +122,7 @@ def test_offline_zip_entries(outputs: Outputs) -> None:
 def test_source_date_epoch_sets_the_zip_time(
     outputs: Outputs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sitebuild.offline_zip import main
+    from calcinosis_site.offline_zip import main
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1600000000")
     out = tmp_path / "calcinosis-cutis-offline.zip"

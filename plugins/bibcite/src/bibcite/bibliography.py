@@ -1,12 +1,13 @@
 """Stage 1: load ``bibliography.bib`` with pybtex into immutable records, with line numbers.
 
-Nothing here raises on bad input: :func:`load_bibliography` returns the problems it found
+Nothing here raises on bad input: :func:`parse_bibliographies` returns the problems it found
 (each naming the file, the line and the key or field) next to whatever could be loaded.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from bibcite.bibtext import (
     SPECIAL_TYPES,
     Lines,
     bib_error,
+    read_text,
     top_level,
 )
 from bibcite.problems import Problem, Severity
@@ -132,6 +134,16 @@ def parse_bibliographies(sources: Sequence[BibSource]) -> tuple[Bibliography, li
             Problem(path, 1, 1, "bibliography has no entries", "Add the references the pages cite")
         )
     return Bibliography(tuple(entries), MappingProxyType({e.key: e for e in entries})), problems
+
+
+def load_bibliography(
+    path: str | os.PathLike[str], display_path: str | None = None
+) -> tuple[Bibliography | None, list[Problem]]:
+    """Read and parse one .bib file: the bibliography (None if the file cannot be read)."""
+    text, _, problems = read_text(path, display_path)
+    if text is None:
+        return None, problems
+    return parse_bibliographies([BibSource(display_path or str(path), text)])
 
 
 def parse_bibliography(text: str, path: str = "<string>") -> tuple[Bibliography, list[Problem]]:

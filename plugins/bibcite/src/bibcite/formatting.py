@@ -26,7 +26,7 @@ from bibcite.style import RENDERED_FIELDS, RENDERED_ROLES, decode_latex, name_va
 
 DEFAULT_STYLE = "medscape"
 #: Entry types that are web pages: linked to themselves rather than to a PubMed search.
-WEB_TYPES = frozenset({"online", "www", "webpage", "electronic"})
+WEB_TYPES = frozenset({"online", "misc", "electronic", "www"})
 
 
 def escape_text(text: str) -> str:
@@ -45,6 +45,7 @@ class Reference:
     """One entry, ready for pages.
 
     key: the citation key. index: its global number (position among all entries).
+    path, line: where the entry is (its .bib file as the user knows it, and the line).
     text: the formatted reference as plain text (tooltips, search).
     item: the inner HTML of its list item: the formatted reference and its links (PubMed and
     DOI, or the web page), every value escaped. The same on every page that lists it.
@@ -52,6 +53,8 @@ class Reference:
 
     key: str
     index: int
+    path: str
+    line: int
     text: str
     item: str
 
@@ -144,7 +147,13 @@ def _latex_issues(entry: BibEntry) -> list[_Issue]:
 def _render(entry: BibEntry, style: str) -> tuple[str, str, list[_Issue]]:
     """Run the style on one entry: (text, html, issues)."""
     issues: list[_Issue] = []
-    pybtex_style = _style(style)
+    try:
+        pybtex_style = _style(style)
+    except Exception:  # not installed (PluginNotFound), or its module failed to import
+        issues.append(_Issue("", f"unknown formatting style '{style}'",
+                             f"Use '{DEFAULT_STYLE}' or an installed pybtex style; "
+                             f"'{DEFAULT_STYLE}' was used"))  # fmt: skip
+        pybtex_style = _style(DEFAULT_STYLE)
     issues.extend(_latex_issues(entry))
     try:
         rich = pybtex_style.format_entry(str(entry.index), entry.entry).text
@@ -181,12 +190,31 @@ def _problems(entry: BibEntry, bib_path: str, issues: list[_Issue]) -> list[Prob
     return out
 
 
-def format_entry(entry: BibEntry, style: str = DEFAULT_STYLE) -> tuple[Reference, list[Problem]]:
-    """Format one entry: the reference and the problems found (never raises)."""
+@dataclass(frozen=True)
+class FormattedReference:
+    """key; text: plain text (for tooltips and search); html: the same with markup, every field
+    escaped exactly as Python-Markdown's serializer escapes (text: ``&<>``; attributes: also
+    ``"``), so that it can go into a page as it is."""
+
+    key: str
+    text: str
+    html: str
+
+
+def format_entry(
+    entry: BibEntry, style: str = DEFAULT_STYLE
+) -> tuple[FormattedReference, list[Problem]]:
+    """Format one entry with the style: its text and HTML, and the problems found (never
+    raises)."""
     text, markup, issues = _render(entry, style)
-    return Reference(entry.key, entry.index, text, _item(entry, text, markup)), _problems(
-        entry, issues
-    )
+    return FormattedReference(entry.key, text, markup), _problems(entry, issues)
+
+
+def make_reference(entry: BibEntry, style: str = DEFAULT_STYLE) -> tuple[Reference, list[Problem]]:
+    """An entry ready for pages: formatted, with its PubMed, DOI or web links."""
+    formatted, problems = format_entry(entry, style)
+    item = reference_item(entry, formatted.text, formatted.html)
+    return Reference(entry.key, entry.index, entry.path, entry.line, formatted.text, item), problems
 
 
 def _problems(entry: BibEntry, issues: list[_Issue]) -> list[Problem]:
@@ -246,7 +274,7 @@ def web_url(entry: BibEntry) -> str | None:
     return url if re.match(r"(?i)https?://[^\s\"'<>]+$", url) else None
 
 
-def _item(entry: BibEntry, text: str, markup: str) -> str:
+def reference_item(entry: BibEntry, text: str, markup: str) -> str:
     """The inner HTML of an entry's list item, the same on every page: the formatted reference
     and its links (PubMed and DOI, or the web page), escaped as Python-Markdown escapes."""
     parts = [f'<span class="reference-text">{_markup(text, markup)}</span>']

@@ -45,8 +45,8 @@ class SiteConfig:
 class PageContext:
     """The page being rendered.
 
-    path: its source, relative to the docs folder, with ``/`` (``subtypes/a.md``).
-    url: its URL relative to the site's root (``""``, ``subtypes/a/``, ``subtypes/a.html``).
+    path: its source, relative to the docs folder, with ``/`` (``guide/a.md``).
+    url: its URL relative to the site's root (``""``, ``guide/a/``, ``guide/a.html``).
     site: the site's configuration.
     build: an object that is new for every build (a new index is made for each).
     """

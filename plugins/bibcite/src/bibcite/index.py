@@ -31,7 +31,7 @@ _GROUP = re.compile(r"(?<!\\)" + CITATION_PATTERN)
 class PageRecord:
     """What one page cites, as its source says.
 
-    path: the page's source, relative to the docs folder (``subtypes/a.md``).
+    path: the page's source, relative to the docs folder (``guide/a.md``).
     title: its front matter ``title``, else its first ``# `` heading, else its file name.
     groups: its citation groups as written (brackets included), in document order; the n-th
     group gets the id ``cite-n`` on the rendered page.

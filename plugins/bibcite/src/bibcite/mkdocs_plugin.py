@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from bibcite.host import Host, PageContext, SiteConfig
 from bibcite.problems import Problem, Severity
 
 log = logging.getLogger("mkdocs.plugins.bibcite")
+_IDS = re.compile(r'\bid="((?:cite|ref)-[^"]+)"')
 
 
 def _log(problem: Problem) -> None:
@@ -59,6 +61,13 @@ class BibcitePlugin(BasePlugin):  # type: ignore[type-arg]
     def on_page_markdown(self, markdown: str, page: Page, **kwargs: Any) -> str:
         self.host.page = PageContext(page.file.src_uri, page.url, self.site, self.build)
         return markdown
+
+    def on_page_content(self, html: str, page: Page, **kwargs: Any) -> str:
+        # The ids of citations and entries are in raw HTML, where MkDocs' anchor check does not
+        # look; links to them (``other.md#cite-2``) must not be reported as broken.
+        if page.present_anchor_ids is not None:
+            page.present_anchor_ids.update(_IDS.findall(html))
+        return html
 
     def on_serve(self, server: Any, config: MkDocsConfig, **kwargs: Any) -> Any:
         for name in self.settings.bibliography:

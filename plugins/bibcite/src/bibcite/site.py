@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bibcite.bibliography import BibSource, parse_bibliographies
 from bibcite.bibtext import read_text
-from bibcite.formatting import Reference, format_entry
+from bibcite.formatting import Reference, make_reference
 from bibcite.host import SiteConfig
 from bibcite.index import PageRecord, SiteIndex, make_index, scan_page
 from bibcite.numbering import Numbering
@@ -143,16 +143,18 @@ def _references(
     for entry in bibliography.entries:
         stored = known.get(keys[entry.key])
         if stored is not None:
-            refs[entry.key] = Reference(entry.key, entry.index, stored[0], stored[1])
+            refs[entry.key] = Reference(
+                entry.key, entry.index, entry.path, entry.line, stored[0], stored[1]
+            )
             problems += [_problem(p) for p in stored[2]]
             continue
-        ref, entry_problems = format_entry(entry, settings.style)
+        ref, entry_problems = make_reference(entry, settings.style)
         refs[entry.key] = ref
         problems += entry_problems
         new[keys[entry.key]] = [ref.text, ref.item, [_row(p) for p in entry_problems]]
     formatted = len(new)
     new[whole] = {
-        "refs": [[r.key, r.index, r.text, r.item] for r in refs.values()],
+        "refs": [[r.key, r.index, r.path, r.line, r.text, r.item] for r in refs.values()],
         "problems": [_row(p) for p in problems],
     }
     store.put_many(new)
@@ -219,11 +221,14 @@ def _page_problems(
                                        texts[record.path], refs, settings)  # fmt: skip
     if refs:
         cited = index.cited_keys()
-        uncited = [r for r in refs.values() if r.key not in cited]
-        if uncited:
+        by_file: dict[str, list[Reference]] = {}
+        for ref in refs.values():
+            if ref.key not in cited:
+                by_file.setdefault(ref.path, []).append(ref)
+        for path, uncited in by_file.items():
             names = ", ".join(r.key for r in uncited)
-            where = settings.bibliography[0] if len(settings.bibliography) == 1 else "bibliography"
-            problems.append(Problem(where, 0, 0, f"entries never cited: {names}",
+            count = f"1 entry is" if len(uncited) == 1 else f"{len(uncited)} entries are"
+            problems.append(Problem(path, uncited[0].line, 1, f"{count} never cited: {names}",
                                     "Cite them on a page or remove them"))  # fmt: skip
     return problems
 

@@ -1,7 +1,6 @@
 """The ``medscape`` pybtex formatting style: references as the Medscape article prints them.
 
-``Reiter N, El-Shabrawi L, Leinweber B, Berghold A, Aberer E. Calcinosis cutis: part I.
-Diagnostic pathway. J Am Acad Dermatol. 2011 Jul. 65(1):1-12; quiz 13-4.``
+``Smith J, Jones K. A study of something. J Am Acad Dermatol. 2011 Jul. 65(1):1-12.``
 
 That is NLM/Vancouver punctuation with Medscape's own twists: a full stop after the date, the
 month abbreviated to three letters (``Jul``, or a range ``Jul-Aug`` as written in the .bib file),

@@ -219,8 +219,6 @@ class _CitationTree(Treeprocessor):
             groups.append(CitationGroup(index, raw, items, error, in_link))
         self.pending = list(zip(spots, self.handler.render_groups(groups), strict=True))
         self.handler.report_unrendered(unrendered_citations(root, self.md.htmlStash.rawHtmlBlocks))
-        if spots:
-            self._keep_paragraphs(root, set(spots))
         markers = {m.get("data-marker"): m for m in root.iter("div") if m.get("class") == _MARKER_CLASS}
         if (here := markers.get("bibliography")) is not None:
             self._fill(here, self.handler.bibliography())
@@ -246,16 +244,6 @@ class _CitationTree(Treeprocessor):
         marker.tag = "p"
         marker.text = self.md.htmlStash.store(html)
 
-    def _keep_paragraphs(self, root: etree.Element, spots: set[int]) -> None:
-        """A paragraph holding nothing but a citation keeps its ``<p>``: Python-Markdown takes a
-        bare ``<p>`` around one raw-HTML placeholder for a raw HTML block when the HTML looks
-        block-level, as the HTML comment a group is until it is filled in does, and would drop
-        the paragraph. With a class it is not bare."""
-        for p in root.iter("p"):
-            m = _STASHED.fullmatch((p.text or "").strip()) if len(p) == 0 and not p.attrib else None
-            if m is not None and int(m[1]) in spots:
-                p.set("class", "citation-only")
-
     @staticmethod
     def _in_document_order(root: etree.Element, found: dict[int, tuple[str, bool]]) -> list[int]:
         """The stash indices of the page's groups in document order (Python-Markdown's inline
@@ -264,24 +252,6 @@ class _CitationTree(Treeprocessor):
             return []
         text = "".join(root.itertext())  # every text and tail, in document order
         return [i for m in _STASHED.finditer(text) if (i := int(m[1])) in found]
-
-
-def escape_ampersands(el: etree.Element) -> etree.Element:
-    """Escape every ``&`` in the text and attributes of ``el`` and its descendants (in place).
-
-    Python-Markdown's serializer leaves an ``&`` alone where it starts something entity-like, so
-    .bib text such as ``&lt;img onerror=...&gt;`` would reach the browser as ``<img ...>``: shown
-    as text in a text node, but markup once mkdocs-material's tooltips insert a ``title`` as HTML.
-    With every ``&`` escaped first, the page holds exactly the text of the rendered elements.
-    """
-    for node in el.iter():
-        if node.text:
-            node.text = node.text.replace("&", "&amp;")
-        if node.tail:
-            node.tail = node.tail.replace("&", "&amp;")
-        for name, value in node.attrib.items():
-            node.set(name, value.replace("&", "&amp;"))
-    return el
 
 
 class _CitationFill(Treeprocessor):
