@@ -15,7 +15,7 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 
 from bibcite.bibliography import load_bibliography
-from bibcite.plugin import BibcitePlugin
+from bibcite.mkdocs_plugin import BibcitePlugin
 
 from support import REPO, Build, build, copy_project
 
@@ -153,17 +153,17 @@ def test_serve_rebuild_reuses_the_parsed_bibliography(tmp_path: Path) -> None:
         assert isinstance(plugin, BibcitePlugin)
         return plugin
 
-    first = build_once()
-    parses, formatted = first.tables.parses, first.tables.formatted_total  # in whichever process
-    assert parses == 1 and formatted == 35  # every entry, once (the References page lists all)
+    first = build_once().site_data
+    entries = len(load_bibliography(project / "bibliography.bib")[0].entries)  # type: ignore[union-attr]
+    assert first.parsed and first.formatted == entries  # a new project: every entry, once
 
     page = project / "docs" / "treatment.md"
     page.write_text(page.read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")
-    second = build_once()
+    second = build_once().site_data
 
-    assert second is first
-    assert second.tables.parses == 1
-    assert second.tables.formatted_total == 35
+    assert second is not first  # a new index of the pages, for the edited page
+    assert not second.parsed and second.formatted == 0
+    assert second.refs == first.refs
 
 
 def build_dirty(project: Path, site: Path, first: bool = False) -> None:
@@ -219,10 +219,7 @@ def test_dirty_rebuild_after_a_bib_edit_renders_every_page_again(
     later = (site / "index.html").stat().st_mtime_ns + 1_000_000_000
     os.utime(bib, ns=(later, later))  # newer than every page written, whatever the clock's grain
 
-    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.bibcite"):
-        build_dirty(project, site)
-
-    assert any("pages converted again: the .bib has changed" in r.message for r in caplog.records)
+    build_dirty(project, site)
 
     home = Build(0, "", site).article("index.html")
     assert "part I (edited)" in home and "Diagnostic pathway" not in home
@@ -247,21 +244,24 @@ def test_serve_watches_the_bibliography(tmp_path: Path) -> None:
     assert [Path(p) for p in watched if p.endswith(".bib")] == [project / "bibliography.bib"]
 
 
-def test_dirty_build_without_earlier_pages_says_what_is_missing(tmp_path: Path) -> None:
-    """`mkdocs build --dirty` in a new process knows nothing of the pages it does not convert:
-    it says so once, naming a page, rather than writing a bibliography that silently leaves
-    them out, and does not report entries cited only there as never cited."""
+def test_dirty_build_in_a_new_process_writes_the_whole_bibliography(tmp_path: Path) -> None:
+    """`mkdocs build --dirty` in a new process converts only the pages that changed, but the
+    bibliography comes from the index of every page's source: it is the clean build's."""
     project = copy_project(tmp_path / "project")
-    assert build(project).returncode == 0
+    clean = build(project)
+    assert clean.returncode == 0, clean.output
+    page = project / "docs" / "treatment.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nMore [@yun2006universalis].\n", "utf-8")
+    os.utime(page, ns=(2**62, 2**62))  # newer than its output, whatever the clock's grain
 
     result = build(project, "--dirty", strict=False)  # MkDocs warns of any dirty build
 
     assert result.returncode == 0, result.output
-    warnings = [line for line in result.output.splitlines() if "did not convert" in line]
-    assert len(warnings) == 1, result.output
-    assert re.search(r"WARNING\s+-\s+docs/[\w/.-]+\.md:1:1: this dirty build", warnings[0])
-    assert "Run a clean build (without --dirty)" in result.output
-    assert "never cited" not in result.output
+    again = build(project)
+    assert again.returncode == 0, again.output
+    references = Build(0, "", result.site).article("references/index.html")
+    assert references == again.article("references/index.html")
+    assert "treatment/#cite-" in references and "bibcite" not in result.output
 
 
 NEW_SUBTYPE = """---
@@ -283,9 +283,14 @@ Zzexample is a placeholder used only by this test [@reiter2011diagnostic].
 """
 
 
-def test_adding_a_subtype_needs_one_file(tmp_path: Path) -> None:
+def test_adding_a_subtype_needs_its_source_and_a_nav_line(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project")
     (project / "docs" / "subtypes" / "zzexample.md").write_text(NEW_SUBTYPE, encoding="utf-8")
+    config = project / "mkdocs.yml"
+    line = "          - Milia-like idiopathic calcinosis cutis: subtypes/milia-like-idiopathic.md\n"
+    text = config.read_text(encoding="utf-8")
+    assert line in text
+    config.write_text(text.replace(line, line + "          - subtypes/zzexample.md\n"), "utf-8")
 
     result = build(project)
 

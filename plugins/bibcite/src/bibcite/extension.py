@@ -130,7 +130,7 @@ class _PageHandler:
                 "escape a literal bracket as \\[@"))  # fmt: skip
         record = site.index.pages.get(context.path) if site.index and context else None
         written = tuple(g.raw for g in self._groups)
-        if record is not None and not raws and record.groups != written:
+        if record is not None and not raws and len(record.groups) != len(written):
             current_host().report(Problem(path, 1, 1,
                 f"the page renders {len(written)} citation groups where bibcite's scan of its "
                 f"source found {len(record.groups)}, so the bibliography's links to it may be "

@@ -287,5 +287,8 @@ def reference_item(entry: BibEntry, text: str, markup: str) -> str:
         if doi:
             links.append(("reference-doi", doi, "DOI"))
     for cls, href, label in links:
-        parts.append(f'<a class="{cls}" href="{escape_attribute(href)}" rel="noopener">{label}</a>')
+        parts.append(
+            f'<a class="{cls}" href="{escape_attribute(href)}" rel="noopener" '
+            f'data-search-exclude="">{label}</a>'
+        )
     return " ".join(parts) + " "

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bibcite.syntax import BIBLIOGRAPHY_MARKER, CITATION_PATTERN, parse_citation
+from bibcite.syntax import BIBLIOGRAPHY_MARKER, parse_citation
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _TITLE_META = re.compile(r"^title:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
@@ -24,7 +24,15 @@ _FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})")
 _CONTAINER = re.compile(r"^[ ]{0,3}(?:[-*+][ \t]|\d+[.)][ \t]|!!!|\?\?\?|===|\[\^[^\]]+\]:|:[ \t])")
 _CODE_SPAN = re.compile(r"(?<!\\)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_GROUP = re.compile(r"(?<!\\)" + CITATION_PATTERN)
+# As the inline pattern takes them: a group, unless it is the text of a complete link.
+_GROUP = re.compile(r"(?<!\\)\[(@[^\[\]]*)\](?!\([^()\n]*\))")
+_QUOTE = re.compile(r"^[ ]{0,3}(?:>[ ]?)+")
+# Python-Markdown leaves a raw HTML block alone (as text) unless it asks for markdown="1".
+_HTML_BLOCK = re.compile(
+    r"^<(?:address|article|aside|blockquote|details|div|dl|fieldset|figure|footer|form|header|"
+    r"nav|ol|p|pre|section|table|ul)\b(?![^>]*\bmarkdown=)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -80,11 +88,15 @@ def _prose(text: str) -> str:
     """``text`` without fenced and indented code, HTML comments and code spans."""
     kept: list[str] = []
     fence: str | None = None
-    in_container = False
+    in_container = in_html = False
     previous_blank = True
     for line in text.split("\n"):
+        line = _QUOTE.sub("", line)  # a quote's text is prose like any other
         blank = not line.strip()
-        if fence is not None:
+        if in_html or (previous_blank and _HTML_BLOCK.match(line)):
+            in_html = not blank
+            kept.append("")
+        elif fence is not None:
             if line.strip().startswith(fence):
                 fence = None
             kept.append("")

@@ -49,7 +49,8 @@ class BibcitePlugin(BasePlugin):  # type: ignore[type-arg]
     def on_files(self, files: Files, config: MkDocsConfig) -> None:
         self.build = object()  # a new site index for every build
         md = Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
-        site = site_for(self.settings, PageContext("", "", self.site, self.build), md)
+        self.host.page = PageContext("", "", self.site, self.build)  # no page yet: the site's
+        site = self.site_data = site_for(self.settings, self.host.page, md)
         if site.failed:
             raise PluginError("bibcite: the bibliography has errors (see above)")
         bib_time = max(os.path.getmtime(self.site.project_dir / b) for b in self.settings.bibliography)
@@ -70,8 +71,9 @@ class BibcitePlugin(BasePlugin):  # type: ignore[type-arg]
         return html
 
     def on_serve(self, server: Any, config: MkDocsConfig, **kwargs: Any) -> Any:
-        for name in self.settings.bibliography:
-            server.watch(str(self.site.project_dir / name))
+        project = Path(config.config_file_path or ".").resolve().parent
+        for name in settings_from(config.mdx_configs.get("bibcite", {})).bibliography:
+            server.watch(str(project / name))
         return server
 
     def on_shutdown(self) -> None:

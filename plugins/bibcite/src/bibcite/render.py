@@ -83,13 +83,13 @@ def render_group(
     ``?key`` and malformed groups as written, so a mistake is visible, never dropped."""
     cid = cite_id(group.index)
     if group.error:
-        return f'<span class="citation citation-error" id="{cid}">{_text(group.raw)}</span>'
+        return f'<span class="citation citation-error" id="{cid}" data-search-exclude="">{_text(group.raw)}</span>'
     in_link = group.in_link  # no link inside link text
     if len(group.items) == 1 and not in_link and not group.items[0].locator:
         key = group.items[0].key  # the common case, [@key], without the general machinery
         if key in numbers:
             return (
-                f'<span class="citation" id="{cid}">[<a class="citation-ref" '
+                f'<span class="citation" id="{cid}" data-search-exclude="">[<a class="citation-ref" '
                 f'href="#{ref_id(key)}" title="{_title(refs[key].text)}">{numbers[key]}</a>]</span>'
             )
 
@@ -123,7 +123,7 @@ def render_group(
             if item.key not in numbers and item.key not in seen:
                 seen.add(item.key)
                 parts.append(_unknown(item.key))
-    return f'<span class="citation" id="{cid}">[{separator.join(parts)}]</span>'
+    return f'<span class="citation" id="{cid}" data-search-exclude="">[{separator.join(parts)}]</span>'
 
 
 def _unknown(key: str) -> str:
@@ -200,7 +200,7 @@ def bibliography_parts(
         where = f"Cited on: {spots}" if pages else "Not cited on any page."
         yield (
             f'<li id="{ref_id(ref.key)}" value="{ref.index}">{ref.item}'
-            f'<div class="cited-on">{where}</div></li>\n'
+            f'<div class="cited-on" data-search-exclude="">{where}</div></li>\n'
         )
     yield "</ol>"
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bibcite.bibliography import BibSource, parse_bibliographies
 from bibcite.bibtext import read_text
+from bibcite import formatting
 from bibcite.formatting import Reference, make_reference
 from bibcite.host import SiteConfig
 from bibcite.index import PageRecord, SiteIndex, make_index, scan_page
@@ -87,7 +88,8 @@ def style_key(style: str) -> str | None:
     module = found[0].value.split(":")[0]
     spec = importlib.util.find_spec(module)
     source = Path(spec.origin).read_bytes() if spec and spec.origin else b""
-    return digest(_code_version(), version("pybtex"), found[0].value, source)
+    ours = Path(formatting.__file__ or "").read_bytes()  # bibcite's formatting code
+    return digest(_code_version(), version("pybtex"), found[0].value, source, ours)
 
 
 def load_site(
@@ -103,7 +105,8 @@ def load_site(
     index = None
     if config is not None:
         index, raw = _index(config.docs_dir, page_sources, store)
-        problems += _page_problems(index, raw, refs, settings, config)
+        if not any(p.severity is Severity.ERROR for p in problems):  # else: the .bib's alone
+            problems += _page_problems(index, raw, refs, settings, config)
     if store.error:
         problems.append(Problem(settings.cache_dir, 0, 0, store.error,
                                 "The build goes on without it; check the folder"))  # fmt: skip
@@ -219,6 +222,10 @@ def _page_problems(
             seen[raw] = occurrence + 1
             problems += group_problems(raw, occurrence, f"{docs}/{record.path}",
                                        texts[record.path], refs, settings)  # fmt: skip
+    # A group written by another extension (a generated overview) has no place in its page's
+    # source: not reported where the same message is reported at a place.
+    located = {p.message for p in problems if p.line}
+    problems = [p for p in problems if p.line or p.message not in located]
     if refs:
         cited = index.cited_keys()
         by_file: dict[str, list[Reference]] = {}
