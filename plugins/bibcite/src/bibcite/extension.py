@@ -20,8 +20,6 @@ from bibcite.numbering import Numbering, assign_numbers
 from bibcite.problems import Problem
 from bibcite.render import (
     bibliography_parts,
-    page_url,
-    relative_url,
     render_group,
     render_reference_list,
 )
@@ -105,12 +103,7 @@ class _PageHandler:
     def bibliography(self) -> str:
         site, context = self._page()
         cited_on = site.index.cited_on() if site.index else {}
-        here = context.url if context else ""
-        directory_urls = context.site.use_directory_urls if context else True
-
-        def url_of(path: str) -> str:
-            return relative_url(page_url(path, directory_urls), here)
-
+        url_of = context.link_to if context else (lambda path: path)
         return "".join(bibliography_parts(list(site.refs.values()), cited_on, url_of))
 
     def report_unrendered(self, raws: Sequence[str]) -> None:

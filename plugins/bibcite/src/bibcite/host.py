@@ -10,6 +10,7 @@ site: citations are numbered from the bibliography alone and problems are logged
 from __future__ import annotations
 
 import logging
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,12 +50,41 @@ class PageContext:
     url: its URL relative to the site's root (``""``, ``guide/a/``, ``guide/a.html``).
     site: the site's configuration.
     build: an object that is new for every build (a new index is made for each).
+    engine_links: the engine rewrites links in raw HTML as it does Markdown links (Zensical),
+    so a link to another page is written to its source (``../a.md``), not to its URL.
     """
 
     path: str
     url: str
     site: SiteConfig
     build: object
+    engine_links: bool = False
+
+    def link_to(self, path: str) -> str:
+        """A link from this page to the page whose source is ``path`` (docs-relative)."""
+        if self.engine_links:
+            return posixpath.relpath(path, posixpath.dirname(self.path) or ".")
+        return relative_url(page_url(path, self.site.use_directory_urls), self.url)
+
+
+def page_url(path: str, use_directory_urls: bool) -> str:
+    """The URL of the page whose source is ``path`` (relative to the docs folder), relative to
+    the site's root, as MkDocs and Zensical give it: ``a/b.md`` is ``a/b/`` or ``a/b.html``."""
+    stem = path.removesuffix(".md")
+    if not use_directory_urls:
+        return f"{stem}.html"
+    if stem == "index" or stem.endswith("/index"):
+        return stem.removesuffix("index")
+    return f"{stem}/"
+
+
+def relative_url(target: str, start: str) -> str:
+    """``target`` (a URL from the site's root) as seen from the page at ``start``."""
+    start_dir = start.rstrip("/") if start.endswith("/") else posixpath.dirname(start)
+    rel = posixpath.relpath(target.rstrip("/") or ".", start_dir or ".")
+    if target == "" or target.endswith("/"):
+        return "./" if rel == "." else rel + "/"
+    return rel
 
 
 class Host:
@@ -103,4 +133,6 @@ def page_context(md: Markdown) -> PageContext | None:
         use_directory_urls=bool(config.get("use_directory_urls", True)),
     )
     # Zensical renders one build per configuration object.
-    return PageContext(str(context.page.path), str(context.page.url), site, build=id(config))
+    return PageContext(
+        str(context.page.path), str(context.page.url), site, build=id(config), engine_links=True
+    )

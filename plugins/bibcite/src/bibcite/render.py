@@ -10,7 +10,6 @@ HTML comes escaped from :mod:`bibcite.compiler`.
 from __future__ import annotations
 
 import html
-import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
@@ -160,26 +159,6 @@ def render_reference_list(
         for key in sorted(keys, key=numbers.__getitem__)
     ]
     return f'<ol class="references" data-search-exclude="">\n{"".join(items)}</ol>'
-
-
-def page_url(path: str, use_directory_urls: bool) -> str:
-    """The URL of the page whose source is ``path`` (relative to the docs folder), relative to
-    the site's root, as MkDocs and Zensical give it: ``a/b.md`` is ``a/b/`` or ``a/b.html``."""
-    stem = path.removesuffix(".md")
-    if not use_directory_urls:
-        return f"{stem}.html"
-    if stem == "index" or stem.endswith("/index"):
-        return stem.removesuffix("index")
-    return f"{stem}/"
-
-
-def relative_url(target: str, start: str) -> str:
-    """``target`` (a URL from the site's root) as seen from the page at ``start``."""
-    start_dir = start.rstrip("/") if start.endswith("/") else posixpath.dirname(start)
-    rel = posixpath.relpath(target.rstrip("/") or ".", start_dir or ".")
-    if target == "" or target.endswith("/"):
-        return "./" if rel == "." else rel + "/"
-    return rel
 
 
 def bibliography_parts(

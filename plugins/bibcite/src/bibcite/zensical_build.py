@@ -31,7 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     import zensical  # noqa: PLC0415  (the wrapper is the one part of bibcite that needs it)
 
     counter = _Counter()
-    logging.getLogger("bibcite").addHandler(counter)
+    printer = logging.StreamHandler(sys.stderr)
+    printer.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+    for handler in (counter, printer):
+        logging.getLogger("bibcite").addHandler(handler)
     zensical.build(os.path.abspath(args.config_file), {"clean": True, "strict": False})
     if counter.count:
         print(f"bibcite: {counter.count} problem(s) reported above; failing the build",

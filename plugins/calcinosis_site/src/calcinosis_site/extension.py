@@ -20,7 +20,6 @@ from markdown.preprocessors import Preprocessor
 
 from bibcite import PageContext, page_context, register_page_source
 from bibcite.host import current_host
-from bibcite.render import page_url, relative_url
 from calcinosis_site.subtypes import (
     Subtype,
     load_subtypes,
@@ -98,11 +97,10 @@ class _Pages:
             return render_subtype_page(subtype, subtypes, classification_page=up + self.classification)
         if CLASSIFICATION_MARKER in text and path == self.classification:
             subtypes = self.loaded(context).subtypes
-            here = page_url(path, context.site.use_directory_urls) if context else ""
 
             def url_for(slug: str) -> str:
-                directory_urls = context.site.use_directory_urls if context else True
-                return relative_url(page_url(f"{self.prefix}{slug}.md", directory_urls), here)
+                target = f"{self.prefix}{slug}.md"
+                return context.link_to(target) if context else target
 
             overview = render_classification_page(subtypes, url_for, pages_prefix=self.prefix)
             return text.replace(CLASSIFICATION_MARKER, overview.split("\n", 2)[2], 1)

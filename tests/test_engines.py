@@ -1,0 +1,112 @@
+"""The same site under both engines: MkDocs (through the adapter) and Zensical (the extension
+alone, with bibcite's strict wrapper), compared page by page."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from support import REPO, build, copy_project, copy_site, edit_project
+
+pytestmark = pytest.mark.slow
+
+_GROUP = re.compile(r'<span class="citation(?: citation-error)?" id="(cite-\d+)"[^>]*>(.*?)</span>\]?')
+_NUMBER = re.compile(r">([^<>]+)</a>")
+_LISTED = re.compile(r'<li id="ref-([^"]+)" value="(\d+)">')
+_CITED_ON = re.compile(r'class="cited-on-(?:page|spot)" href="([^"]+)"')
+
+
+def zensical(project: Path, config: str = "zensical.yml") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bibcite.zensical_build", "-f", config],
+        cwd=project, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def citations(html: str) -> dict[str, object]:
+    """What a reader gets of a page's citations: each group's id and numbers, the reference
+    list (key and number, in order) and the bibliography's "cited on" links."""
+    main = html[html.index("<article") : html.index("</article>")]
+    groups = [(cid, _NUMBER.findall(body)) for cid, body in _GROUP.findall(main)]
+    return {"groups": groups, "listed": _LISTED.findall(main), "cited_on": _CITED_ON.findall(main)}
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    project = copy_project(tmp_path_factory.mktemp("engines") / "project")
+    mkdocs = build(project)
+    assert mkdocs.returncode == 0, mkdocs.output
+    done = zensical(project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return mkdocs.site, project / "build" / "zensical"
+
+
+def test_every_page_has_the_same_citations_under_both_engines(both: tuple[Path, Path]) -> None:
+    mkdocs_site, zensical_site = both
+    pages = sorted(p.relative_to(mkdocs_site) for p in mkdocs_site.rglob("index.html"))
+    assert len(pages) >= 18
+    cited = 0
+    for page in pages:
+        expected = citations((mkdocs_site / page).read_text(encoding="utf-8"))
+        got = citations((zensical_site / page).read_text(encoding="utf-8"))
+        assert got == expected, page
+        cited += bool(expected["groups"])
+    assert cited >= 16  # the citing pages, the subtype pages and the classification among them
+    bibliography = citations((zensical_site / "references/index.html").read_text("utf-8"))
+    assert len(bibliography["listed"]) >= 35 and len(bibliography["cited_on"]) > 100
+
+
+def test_zensical_search_index_has_every_page(both: tuple[Path, Path]) -> None:
+    _, zensical_site = both
+    index = (zensical_site / "search.json").read_text(encoding="utf-8")
+    for page in ("subtypes/dystrophic/", "classification/", "references/", "treatment/"):
+        assert f'"{page}' in index, page
+
+
+def test_zensical_build_fails_on_a_problem_with_its_location(tmp_path: Path) -> None:
+    """Zensical exits 0 whatever extensions log; bibcite's wrapper fails the build."""
+    project = copy_site("basic", tmp_path)
+    edit_project(project, append={"docs/other.md": "\nA typo [@gama2002second].\n"})
+    (project / "z.yml").write_text("INHERIT: mkdocs.yml\nsite_dir: build/z\n", encoding="utf-8")
+    done = zensical(project, "z.yml")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "docs/other.md:" in done.stderr and "unknown citation key 'gama2002second'" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_bibcite_installs_and_works_alone(tmp_path: Path) -> None:
+    """A fresh virtual environment with only bibcite (and MkDocs for its adapter) builds a
+    minimal site strictly: the package needs nothing of this project."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    bin_dir = venv / ("Scripts" if sys.platform == "win32" else "bin")
+    pip = subprocess.run(
+        [str(bin_dir / "python"), "-m", "pip", "install", "-q", str(REPO / "plugins" / "bibcite"),
+         "mkdocs==1.6.1"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert pip.returncode == 0, pip.stdout + pip.stderr
+    project = tmp_path / "site"
+    (project / "docs").mkdir(parents=True)
+    (project / "refs.bib").write_text(
+        "@article{a1, author={Alpha, A.}, title={First}, journal={J}, year={2001}}\n", "utf-8"
+    )
+    (project / "docs" / "index.md").write_text("# Home\n\nA claim [@a1].\n", encoding="utf-8")
+    (project / "docs" / "refs.md").write_text("# Works\n\n::bibliography::\n", encoding="utf-8")
+    (project / "mkdocs.yml").write_text(
+        "site_name: Alone\nmarkdown_extensions:\n  - bibcite:\n      bibliography: refs.bib\n"
+        "plugins:\n  - bibcite\n", encoding="utf-8",
+    )  # fmt: skip
+    done = subprocess.run(
+        [str(bin_dir / "mkdocs"), "build", "--strict"],
+        cwd=project, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    home = (project / "site" / "index.html").read_text(encoding="utf-8")
+    assert 'href="#ref-a1"' in home and "Alpha A. First. J. 2001." in home
+    works = (project / "site" / "refs" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../#cite-1"' in works
