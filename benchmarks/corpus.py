@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 #: Bumped whenever the generated files change, so stale corpora are regenerated.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 PAGES_PER_PART = 50
 GROUPED_SHARE = 0.3  # share of citation groups citing 2-4 keys
 LOCAL_SHARE = 0.75  # share of keys drawn from the page's neighbourhood of the bibliography
@@ -329,7 +329,8 @@ markdown_extensions:
     exclude = f"exclude_docs: {FULL_BIB_PAGE}\n"
     plugins = "plugins:\n  - search\n"
     if leg == "bibcite":
-        plugins += "  - bibcite:\n      bibliography: bibliography.bib\n      numbering: global\n"
+        head += "  - bibcite:\n      bibliography: bibliography.bib\n      numbering: global\n"
+        plugins += "  - bibcite\n"
     elif leg == "bibtex":
         plugins += "  - bibtex:\n      bib_file: bibliography.bib\n"
         exclude = ""
@@ -376,6 +377,8 @@ def generate(out: str | Path, pages: int, entries: int, cites: int, seed: int = 
         index.append(f"- [Part {part}]({rels[0]}) ({len(rels)} pages)")
     _write(docs / "index.md", "\n".join(index) + "\n")
     _write(docs / FULL_BIB_PAGE, "# All references\n\n\\full_bibliography\n")
+    # bibcite's bibliography page (plain text in the other legs: the same Markdown to convert)
+    _write(docs / "references.md", "# References\n\n::bibliography::\n")
     _write(root / "bibliography.bib", "\n".join(bib))
     for leg, name in CONFIG_FILES.items():
         _write(root / name, _config(size, leg))

@@ -6,7 +6,6 @@ what the build must do: succeed, or fail naming the file, line and key, never wi
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path

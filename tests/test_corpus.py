@@ -62,13 +62,17 @@ def test_small_corpus_is_realistic(tmp_path: Path) -> None:
 def test_configs(tmp_path: Path) -> None:
     generate(tmp_path, 3, 10, 2)
     plugins = {}
+    extensions = {}
     for leg, name in CONFIG_FILES.items():
         cfg = yaml.safe_load((tmp_path / name).read_text())
         assert cfg["theme"] == {"name": "material", "font": False,
                                 "features": ["navigation.prune"]}  # fmt: skip
         plugins[leg] = cfg["plugins"]
+        extensions[leg] = cfg["markdown_extensions"]
     assert plugins["baseline"] == ["search"]
-    assert plugins["bibcite"][1] == {
+    assert plugins["bibcite"] == ["search", "bibcite"]
+    assert extensions["bibcite"][-1] == {
         "bibcite": {"bibliography": "bibliography.bib", "numbering": "global"}
     }
+    assert extensions["baseline"] == extensions["bibcite"][:-1]
     assert plugins["bibtex"][1] == {"bibtex": {"bib_file": "bibliography.bib"}}

@@ -14,7 +14,9 @@ from support import REPO, build, copy_project, copy_site, edit_project
 
 pytestmark = pytest.mark.slow
 
-_GROUP = re.compile(r'<span class="citation(?: citation-error)?" id="(cite-\d+)"[^>]*>(.*?)</span>\]?')
+_GROUP = re.compile(
+    r'<span class="citation(?: citation-error)?" id="(cite-\d+)"[^>]*>(.*?)</span>\]?'
+)
 _NUMBER = re.compile(r">([^<>]+)</a>")
 _LISTED = re.compile(r'<li id="ref-([^"]+)" value="(\d+)">')
 _CITED_ON = re.compile(r'class="cited-on-(?:page|spot)" href="([^"]+)"')
@@ -27,12 +29,13 @@ def zensical(project: Path, config: str = "zensical.yml") -> subprocess.Complete
     )  # fmt: skip
 
 
-def citations(html: str) -> dict[str, object]:
+def citations(html: str) -> dict[str, list[object]]:
     """What a reader gets of a page's citations: each group's id and numbers, the reference
     list (key and number, in order) and the bibliography's "cited on" links."""
     main = html[html.index("<article") : html.index("</article>")]
-    groups = [(cid, _NUMBER.findall(body)) for cid, body in _GROUP.findall(main)]
-    return {"groups": groups, "listed": _LISTED.findall(main), "cited_on": _CITED_ON.findall(main)}
+    groups: list[object] = [(cid, _NUMBER.findall(body)) for cid, body in _GROUP.findall(main)]
+    listed: list[object] = list(_LISTED.findall(main))
+    return {"groups": groups, "listed": listed, "cited_on": list(_CITED_ON.findall(main))}
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +77,9 @@ def test_zensical_build_fails_on_a_problem_with_its_location(tmp_path: Path) -> 
     (project / "z.yml").write_text("INHERIT: mkdocs.yml\nsite_dir: build/z\n", encoding="utf-8")
     done = zensical(project, "z.yml")
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "docs/other.md:" in done.stderr and "unknown citation key 'gama2002second'" in done.stderr
+    assert (
+        "docs/other.md:" in done.stderr and "unknown citation key 'gama2002second'" in done.stderr
+    )
     assert "Traceback" not in done.stdout + done.stderr
 
 

@@ -319,7 +319,10 @@ CASES = [
         "citation in a heading: rendered, TOC label and id stay clean",
         append={PAGE: "\n## Results [@gamma2002second]\n"},
         rendered=(
-            (OTHER, '<h2 id="results">Results <span class="citation" id="cite-3" data-search-exclude="">'),
+            (
+                OTHER,
+                '<h2 id="results">Results <span class="citation" id="cite-3" data-search-exclude="">',
+            ),
             (OTHER, 'href="#ref-gamma2002second"'),
         ),
         groups=((OTHER, 3),),
@@ -338,7 +341,12 @@ CASES = [
     Case(
         "citations in a table",
         append={PAGE: "\n| Study | Ref |\n|---|---|\n| Third | [@delta2003third] |\n"},
-        rendered=((OTHER, '<td><span class="citation" id="cite-3" data-search-exclude="">[<a class="citation-ref"'),),
+        rendered=(
+            (
+                OTHER,
+                '<td><span class="citation" id="cite-3" data-search-exclude="">[<a class="citation-ref"',
+            ),
+        ),
         groups=((OTHER, 3),),
     ),
     Case(
@@ -485,7 +493,12 @@ CASES = [
         messages=(
             f"docs/other.md:5:10: empty citation item in '[@delta2003third;]'. {SYNTAX_HINT}",
         ),
-        rendered=((OTHER, '<span class="citation citation-error" id="cite-3" data-search-exclude="">[@delta2003third;]'),),
+        rendered=(
+            (
+                OTHER,
+                '<span class="citation citation-error" id="cite-3" data-search-exclude="">[@delta2003third;]',
+            ),
+        ),
     ),
     Case(
         "space after @",

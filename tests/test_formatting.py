@@ -327,7 +327,6 @@ def test_list_items_are_what_python_markdown_would_serialize() -> None:
     serializer writes (every ``&`` escaped first), for every fixture entry."""
     from markdown.serializers import to_html_string
 
-
     def escape_ampersands(el: etree.Element) -> etree.Element:
         for node in el.iter():
             node.text = node.text and node.text.replace("&", "&amp;")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import logging
 import os
 import re
 from html.parser import HTMLParser

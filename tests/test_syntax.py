@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import markdown
 import pytest
 
-from bibcite.syntax import CitationGroup, CitationItem, locate, parse_citation
+from bibcite.syntax import CitationItem, locate, parse_citation
 
-from support import RecordingHandler, Recording, convert
+from support import Recording, RecordingHandler, convert
 
 
 @pytest.mark.parametrize(

@@ -53,6 +53,7 @@ REQUIRED_FIELDS: Mapping[str, tuple[str, ...]] = {
 }
 DEFAULT_REQUIRED = ("author", "title", "year")
 
+
 @dataclass(frozen=True)
 class BibEntry:
     """One entry of the bibliography.
@@ -190,7 +191,7 @@ def _parse_file(
     head_lines = {key.lower(): line for _, key, line in heads}
     parsed, errors = _pybtex_parse(text, data)
     syntax.extend(_syntax_problems(errors, path, heads, text, lines, broken))
-    entries = []
+    entries: list[BibEntry] = []
     for key, entry in parsed:
         line = head_lines.get(key.lower(), 0)
         if line == 0 and broken:

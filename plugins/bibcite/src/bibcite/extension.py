@@ -79,7 +79,7 @@ class _PageHandler:
         return site_for(self.settings, context, self.md), context
 
     def render_groups(self, groups: Sequence[CitationGroup]) -> list[str]:
-        site, context = self._page()
+        site, _ = self._page()
         cited = [item.key for g in groups for item in g.items]
         index = {key: ref.index for key, ref in site.refs.items()}
         self._groups = groups

@@ -63,28 +63,6 @@ _SAFE_URL = re.compile(r"(?i)^(?:https?://|mailto:|/|#)")
 _SPACES = re.compile(r"[ \t\r\n]+")
 
 
-def escape_text(text: str) -> str:
-    """Text as Python-Markdown's serializer escapes it once every ``&`` is escaped
-    (:func:`bibcite.syntax.escape_ampersands`): ``&``, ``<`` and ``>``; quotes stay."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def escape_attribute(value: str) -> str:
-    """An attribute value as Python-Markdown's serializer escapes it (every ``&`` first)."""
-    return escape_text(value).replace('"', "&quot;")
-
-
-@dataclass(frozen=True)
-class FormattedReference:
-    """key; text: plain text (for tooltips and search); html: the same with markup, every field
-    escaped exactly as Python-Markdown's serializer escapes (text: ``&<>``; attributes: also
-    ``"``), so that it can go into a page as it is."""
-
-    key: str
-    text: str
-    html: str
-
-
 class _SafeHtmlBackend(HtmlBackend):  # type: ignore[misc]
     """pybtex's HTML backend, without ``bibtex-protected`` spans and with escaped, checked URLs."""
 
@@ -179,15 +157,6 @@ def _text_of(markup: str) -> str:
     from the same rich text (tags are the only markup; every ``<`` of the text is escaped), at
     a tenth of the cost of a second rendering."""
     return html.unescape(_TAG.sub("", markup)) if "<" in markup or "&" in markup else markup
-
-
-def _problems(entry: BibEntry, bib_path: str, issues: list[_Issue]) -> list[Problem]:
-    out = []
-    for issue in issues:
-        where = f"entry '{entry.key}'" + (f", field '{issue.field}'" if issue.field else "")
-        out.append(Problem(bib_path, entry.line, 1 if entry.line else 0,
-                           f"{where}: {issue.message}", issue.hint, issue.severity))  # fmt: skip
-    return out
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ from markdown import Markdown
 from bibcite.problems import Problem, Severity
 
 try:  # Zensical is optional: only its context is read, when it renders the page
-    from zensical.extensions.context import ContextPreprocessor
+    from zensical.extensions.context import ContextPreprocessor as ZensicalContext
 except ImportError:  # pragma: no cover - MkDocs-only installs
-    ContextPreprocessor = None
+    ZensicalContext = None  # type: ignore[misc,assignment]
 
 log = logging.getLogger("bibcite")
 
@@ -120,9 +120,9 @@ def page_context(md: Markdown) -> PageContext | None:
     """The page ``md`` is rendering: from the installed host, else from Zensical's context."""
     if installed is not None:
         return installed.page
-    if ContextPreprocessor is None:
+    if ZensicalContext is None:
         return None
-    context = ContextPreprocessor.from_markdown(md)
+    context = ZensicalContext.from_markdown(md)
     if context is None:
         return None
     config: dict[str, Any] = context.config

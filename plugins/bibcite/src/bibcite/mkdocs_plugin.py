@@ -34,7 +34,7 @@ def _log(problem: Problem) -> None:
     log.log(logging.ERROR if problem.severity is Severity.ERROR else logging.WARNING, "%s", problem)
 
 
-class BibcitePlugin(BasePlugin):  # type: ignore[type-arg]
+class BibcitePlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
     def on_config(self, config: MkDocsConfig) -> None:
         if "bibcite" not in config.markdown_extensions:
             raise PluginError("bibcite: add 'bibcite' (with its options) to markdown_extensions")
@@ -53,10 +53,14 @@ class BibcitePlugin(BasePlugin):  # type: ignore[type-arg]
         site = self.site_data = site_for(self.settings, self.host.page, md)
         if site.failed:
             raise PluginError("bibcite: the bibliography has errors (see above)")
-        bib_time = max(os.path.getmtime(self.site.project_dir / b) for b in self.settings.bibliography)
+        bib_time = max(
+            os.path.getmtime(self.site.project_dir / b) for b in self.settings.bibliography
+        )
         for file in files.documentation_pages():
             record = site.index.pages.get(file.src_uri) if site.index else None
-            if record and (record.has_bibliography or record.groups and _older(file.abs_dest_path, bib_time)):
+            if record and (
+                record.has_bibliography or (record.groups and _older(file.abs_dest_path, bib_time))
+            ):
                 file.is_modified = lambda: True  # type: ignore[method-assign]
 
     def on_page_markdown(self, markdown: str, page: Page, **kwargs: Any) -> str:

@@ -19,6 +19,8 @@ from bibcite.numbering import compress, format_run
 from bibcite.syntax import CitationGroup
 
 BACKLINK = "\u21a9"  # ↩
+# Citations and links are not prose: Material's search leaves out what carries this.
+_EXCLUDED = ' data-search-exclude=""'
 
 
 def ref_id(key: str) -> str:
@@ -82,13 +84,15 @@ def render_group(
     ``?key`` and malformed groups as written, so a mistake is visible, never dropped."""
     cid = cite_id(group.index)
     if group.error:
-        return f'<span class="citation citation-error" id="{cid}" data-search-exclude="">{_text(group.raw)}</span>'
+        return (
+            f'<span class="citation citation-error" id="{cid}"{_EXCLUDED}>{_text(group.raw)}</span>'
+        )
     in_link = group.in_link  # no link inside link text
     if len(group.items) == 1 and not in_link and not group.items[0].locator:
         key = group.items[0].key  # the common case, [@key], without the general machinery
         if key in numbers:
             return (
-                f'<span class="citation" id="{cid}" data-search-exclude="">[<a class="citation-ref" '
+                f'<span class="citation" id="{cid}"{_EXCLUDED}>[<a class="citation-ref" '
                 f'href="#{ref_id(key)}" title="{_title(refs[key].text)}">{numbers[key]}</a>]</span>'
             )
 
@@ -122,7 +126,7 @@ def render_group(
             if item.key not in numbers and item.key not in seen:
                 seen.add(item.key)
                 parts.append(_unknown(item.key))
-    return f'<span class="citation" id="{cid}" data-search-exclude="">[{separator.join(parts)}]</span>'
+    return f'<span class="citation" id="{cid}"{_EXCLUDED}>[{separator.join(parts)}]</span>'
 
 
 def _unknown(key: str) -> str:

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, entry_points, version
 from pathlib import Path
 
+from bibcite import formatting
 from bibcite.bibliography import BibSource, parse_bibliographies
 from bibcite.bibtext import read_text
-from bibcite import formatting
 from bibcite.formatting import Reference, make_reference
 from bibcite.host import SiteConfig
 from bibcite.index import PageRecord, SiteIndex, make_index, scan_page
@@ -119,7 +119,7 @@ def _references(
     problems: list[Problem] = []
     files: list[BibSource] = []
     for name in settings.bibliography:
-        text, file_digest, read_problems = read_text(project / name, name)
+        text, _, read_problems = read_text(project / name, name)
         problems += read_problems
         if text is not None:
             files.append(BibSource(name, text))
@@ -128,7 +128,7 @@ def _references(
         problems.append(Problem("bibcite", 0, 0, f"unknown formatting style '{settings.style}'",
                                 "Use 'medscape' or an installed pybtex style",
                                 Severity.ERROR))  # fmt: skip
-    if problems and any(p.severity is Severity.ERROR for p in problems) or key_of_style is None:
+    if (problems and any(p.severity is Severity.ERROR for p in problems)) or key_of_style is None:
         return {}, problems, False, 0
     whole = "bib:" + digest(key_of_style, *(part for f in files for part in (f.path, f.text)))
     cached = store.get(whole)
@@ -234,7 +234,7 @@ def _page_problems(
                 by_file.setdefault(ref.path, []).append(ref)
         for path, uncited in by_file.items():
             names = ", ".join(r.key for r in uncited)
-            count = f"1 entry is" if len(uncited) == 1 else f"{len(uncited)} entries are"
+            count = "1 entry is" if len(uncited) == 1 else f"{len(uncited)} entries are"
             problems.append(Problem(path, uncited[0].line, 1, f"{count} never cited: {names}",
                                     "Cite them on a page or remove them"))  # fmt: skip
     return problems
@@ -263,8 +263,9 @@ def group_problems(
         close = difflib.get_close_matches(item.key, list(refs), n=1)
         guess = f"; did you mean '{close[0]}'?" if close else ""
         files = " or ".join(settings.bibliography) or "the bibliography"
-        problems.append(Problem(path, line, col, f"unknown citation key '{item.key}'{guess}",
-                                f"Fix the key or add an entry '{item.key}' to {files}"))  # fmt: skip
+        message = f"unknown citation key '{item.key}'{guess}"
+        hint = f"Fix the key or add an entry '{item.key}' to {files}"
+        problems.append(Problem(path, line, col, message, hint))
     return problems
 
 

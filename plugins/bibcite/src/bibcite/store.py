@@ -42,7 +42,9 @@ class Store:
                 directory.mkdir(parents=True, exist_ok=True)
                 self._db = sqlite3.connect(directory / FILE_NAME, timeout=30)
             with self._db:
-                self._db.execute("CREATE TABLE IF NOT EXISTS item (key TEXT PRIMARY KEY, value TEXT)")
+                self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS item (key TEXT PRIMARY KEY, value TEXT)"
+                )
         except (OSError, sqlite3.Error) as exc:
             self.error = f"cannot open the cache in {directory} ({exc})"
             self._db = None
@@ -60,7 +62,9 @@ class Store:
         try:
             for chunk in _chunks(wanted, 500):  # SQLite's limit on parameters per statement
                 marks = ",".join("?" * len(chunk))
-                rows = self._db.execute(f"SELECT key, value FROM item WHERE key IN ({marks})", chunk)
+                rows = self._db.execute(
+                    f"SELECT key, value FROM item WHERE key IN ({marks})", chunk
+                )
                 found.update((k, json.loads(v)) for k, v in rows)
         except (sqlite3.Error, ValueError) as exc:
             self.error = f"cannot read the cache ({exc})"

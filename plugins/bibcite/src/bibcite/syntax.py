@@ -219,7 +219,9 @@ class _CitationTree(Treeprocessor):
             groups.append(CitationGroup(index, raw, items, error, in_link))
         self.pending = list(zip(spots, self.handler.render_groups(groups), strict=True))
         self.handler.report_unrendered(unrendered_citations(root, self.md.htmlStash.rawHtmlBlocks))
-        markers = {m.get("data-marker"): m for m in root.iter("div") if m.get("class") == _MARKER_CLASS}
+        markers = {
+            m.get("data-marker"): m for m in root.iter("div") if m.get("class") == _MARKER_CLASS
+        }
         if (here := markers.get("bibliography")) is not None:
             self._fill(here, self.handler.bibliography())
         listing = self.handler.reference_list()

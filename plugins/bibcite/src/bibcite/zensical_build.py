@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bibcite.zensical_build")
     parser.add_argument("-f", "--config-file", default="mkdocs.yml")
     args = parser.parse_args(argv)
-    import zensical  # noqa: PLC0415  (the wrapper is the one part of bibcite that needs it)
+    import zensical
 
     counter = _Counter()
     printer = logging.StreamHandler(sys.stderr)

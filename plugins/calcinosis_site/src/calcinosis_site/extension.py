@@ -84,7 +84,11 @@ class _Pages:
         return self.render(path, text, page_context(self.md))
 
     def render(self, path: str, text: str, context: PageContext | None) -> str:
-        if path.startswith(self.prefix) and path.endswith(".md") and "/" not in path[len(self.prefix):]:
+        if (
+            path.startswith(self.prefix)
+            and path.endswith(".md")
+            and "/" not in path[len(self.prefix) :]
+        ):
             slug = path[len(self.prefix) : -3]
             subtypes = self.loaded(context).subtypes
             subtype = next((s for s in subtypes if s.slug == slug), None)
@@ -94,7 +98,9 @@ class _Pages:
                     "    Its source has errors: see the build's messages.\n"
                 )
             up = "../" * path.count("/")
-            return render_subtype_page(subtype, subtypes, classification_page=up + self.classification)
+            return render_subtype_page(
+                subtype, subtypes, classification_page=up + self.classification
+            )
         if CLASSIFICATION_MARKER in text and path == self.classification:
             subtypes = self.loaded(context).subtypes
 

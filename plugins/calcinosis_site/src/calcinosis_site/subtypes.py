@@ -43,9 +43,9 @@ from typing import Any, TypeAlias
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from calcinosis_site.diagram import DiagramNode, render_diagram
 from bibcite.problems import Problem, Severity
 from bibcite.syntax import CITATION_PATTERN, KEY, parse_citation
+from calcinosis_site.diagram import DiagramNode, render_diagram
 
 #: The major types, in the order the site presents them.
 TYPES: tuple[str, ...] = ("dystrophic", "metastatic", "iatrogenic", "idiopathic")
