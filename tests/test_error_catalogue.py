@@ -744,6 +744,7 @@ def big_bib(n: int) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.slow
 def test_ten_megabyte_bibliography_builds(tmp_path: Path) -> None:
     project = copy_site("basic", tmp_path)
     text = big_bib(BIG_ENTRIES)

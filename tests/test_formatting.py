@@ -352,7 +352,8 @@ def test_list_items_are_what_python_markdown_would_serialize() -> None:
         ]  # fmt: skip
         for cls, href, text in links:
             if href:
-                a = etree.SubElement(li, "a", {"class": cls, "href": href, "rel": "noopener"})
+                attrs = {"class": cls, "href": href, "rel": "noopener", "data-search-exclude": ""}
+                a = etree.SubElement(li, "a", attrs)
                 a.text, a.tail = text, " "
         return to_html_string(escape_ampersands(li))[len("<li>") : -len("</li>")]
 

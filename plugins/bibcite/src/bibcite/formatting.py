@@ -257,7 +257,7 @@ def reference_item(entry: BibEntry, text: str, markup: str) -> str:
             links.append(("reference-doi", doi, "DOI"))
     for cls, href, label in links:
         parts.append(
-            f'<a class="{cls}" href="{escape_attribute(href)}" rel="noopener" '
-            f'data-search-exclude="">{label}</a>'
+            f'<a class="{cls}" data-search-exclude="" href="{escape_attribute(href)}" '
+            f'rel="noopener">{label}</a>'
         )
     return " ".join(parts) + " "
