@@ -4,6 +4,7 @@ alone, with bibcite's strict wrapper), compared page by page."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -88,9 +89,11 @@ def test_bibcite_installs_and_works_alone(tmp_path: Path) -> None:
     minimal site strictly: the package needs nothing of this project."""
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    package = tmp_path / "bibcite"  # a copy: pip builds in the source folder
+    shutil.copytree(REPO / "plugins" / "bibcite", package, ignore=shutil.ignore_patterns("build"))
     bin_dir = venv / ("Scripts" if sys.platform == "win32" else "bin")
     pip = subprocess.run(
-        [str(bin_dir / "python"), "-m", "pip", "install", "-q", str(REPO / "plugins" / "bibcite"),
+        [str(bin_dir / "python"), "-m", "pip", "install", "-q", str(package),
          "mkdocs==1.6.1"],
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip

@@ -1,0 +1,444 @@
+"""The front matter of a subtype source, checked field by field with located errors."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from bibcite.problems import Problem, Severity
+from calcinosis_site.model import (
+    _CITE_KEY,
+    _EXAMPLES,
+    FACT_KEYS,
+    FIELDS,
+    LAB_FACTS,
+    LAB_VALUES,
+    REQUIRED_FIELDS,
+    TYPES,
+    Fact,
+    FieldPath,
+    Position,
+    Subtype,
+    citation_keys_in,
+)
+
+
+class _Checker:
+    """Checks one front matter, with the position of every key and value for messages."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+        self.keys: dict[FieldPath, Position] = {}
+        self.values: dict[FieldPath, Position] = {}
+
+    # positions ------------------------------------------------------------------------------
+    def load_yaml(self, front: str) -> Any:
+        loader = yaml.SafeLoader(front)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            self._walk(node, ())
+            return loader.construct_document(node)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line, col = (mark.line + 2, mark.column + 1) if mark else (1, 1)
+            what = exc.problem or "invalid YAML"
+            if exc.context:
+                what = f"{what} ({exc.context})"
+            bad = (
+                front.splitlines()[mark.line]
+                if mark and mark.line < len(front.splitlines())
+                else ""
+            )
+            hint = "Fix the YAML syntax"
+            if "@" in bad:
+                hint = (
+                    "Write citation keys without '@' in YAML (cite: [key]) and quote text with '@'"
+                )
+            elif ": " in bad[bad.find(":") + 1 :] if ":" in bad else False:
+                hint = "Quote text that contains ': ' (e.g. text: \"...\")"
+            self.problems.append(_error(self.path, line, col, f"YAML syntax error: {what}", hint))
+            return None
+        except yaml.YAMLError as exc:
+            self.problems.append(_error(self.path, 1, 1, f"YAML error: {exc}", "Fix the YAML"))
+            return None
+        finally:
+            loader.dispose()
+
+    def _walk(self, node: Node, path: FieldPath, seen_nodes: frozenset[int] = frozenset()) -> None:
+        if id(node) in seen_nodes:  # a recursive alias (&a [*a]): positions are known already
+            return
+        seen_nodes = seen_nodes | {id(node)}
+        if isinstance(node, MappingNode):
+            seen: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, ScalarNode):
+                    continue
+                key = str(key_node.value)
+                here = (key_node.start_mark.line + 2, key_node.start_mark.column + 1)
+                if key in seen:
+                    field = ".".join(str(p) for p in (*path, key))
+                    self.problems.append(
+                        _error(
+                            self.path,
+                            *here,
+                            f"field '{field}' is given twice (first on line {seen[key]})",
+                            "Keep one of them",
+                        )
+                    )
+                    continue
+                seen[key] = here[0]
+                self.keys[(*path, key)] = here
+                self.values[(*path, key)] = (
+                    value_node.start_mark.line + 2,
+                    value_node.start_mark.column + 1,
+                )
+                self._walk(value_node, (*path, key), seen_nodes)
+        elif isinstance(node, SequenceNode):
+            for i, item in enumerate(node.value):
+                self.values[(*path, i)] = (item.start_mark.line + 2, item.start_mark.column + 1)
+                self._walk(item, (*path, i), seen_nodes)
+
+    def at(self, path: FieldPath, value: bool = False) -> Position:
+        """Position of a field's key (or value); falls back to the nearest enclosing field."""
+        table = self.values if value else self.keys
+        for n in range(len(path), 0, -1):
+            pos = table.get(path[:n]) or self.keys.get(path[:n])
+            if pos:
+                return pos
+        return (1, 1)
+
+    def error(self, path: FieldPath, message: str, hint: str, value: bool = False) -> None:
+        self.problems.append(_error(self.path, *self.at(path, value), message, hint))
+
+    # fields ---------------------------------------------------------------------------------
+    def build(self, data: Any, slug: str, body: str, body_line: int) -> Subtype | None:
+        if data is None:
+            self.problems.append(
+                _error(
+                    self.path,
+                    1,
+                    1,
+                    "front matter is empty",
+                    f"Add the required fields: {', '.join(REQUIRED_FIELDS)}",
+                )
+            )
+            return None
+        if not isinstance(data, dict):
+            self.problems.append(
+                _error(
+                    self.path,
+                    2,
+                    1,
+                    f"front matter must be a mapping of fields, not {_describe(data)}",
+                    "Write one 'field: value' per line",
+                )
+            )
+            return None
+        for key in data:
+            if not isinstance(key, str) or key not in FIELDS:
+                self.error((str(key),), f"unknown field '{key}'", _did_you_mean(str(key), FIELDS))
+        missing = [f for f in REQUIRED_FIELDS if f not in data]
+        for field in missing:
+            self.problems.append(
+                _error(
+                    self.path,
+                    1,
+                    1,
+                    f"missing required field '{field}'",
+                    f"Add it, e.g. `{_EXAMPLES[field]}`",
+                )
+            )
+        before = len(self.problems)
+        name = self._string(data, "name", required=True)
+        aliases = self._strings(data, ("aliases",), required=False)
+        classification = self._classification(data)
+        parent = self._parent(data, slug)
+        order = self._order(data)
+        summary = self._string(data, "summary", required=True)
+        if summary is not None and not citation_keys_in(summary):
+            self.error(
+                ("summary",),
+                "field 'summary' has no citation",
+                "Cite its source at the end, e.g. `summary: One sentence [@key].`",
+            )
+        facts = self._facts(data)
+        if len(self.problems) > before or missing or name is None or summary is None:
+            return None
+        if facts is None or classification is None:
+            return None
+        positions = {".".join(str(p) for p in path): pos for path, pos in self.keys.items()}
+        for path, pos in self.values.items():
+            if isinstance(path[-1], int):
+                positions[".".join(str(p) for p in path)] = pos
+        return Subtype(
+            slug=slug,
+            path=self.path,
+            name=name,
+            aliases=aliases or (),
+            classification=classification,
+            parent=parent,
+            order=order,
+            summary=summary.strip(),
+            facts=MappingProxyType(facts),
+            body=body,
+            body_line=body_line,
+            positions=MappingProxyType(positions),
+        )
+
+    def _wrong_type(self, path: FieldPath, expected: str, got: Any, example: str) -> None:
+        field = ".".join(str(p) for p in path)
+        self.error(
+            path,
+            f"field '{field}' must be {expected}, not {_describe(got)}",
+            f"Write it like `{example}`",
+            value=True,
+        )
+
+    def _string(self, data: dict[Any, Any], field: str, required: bool) -> str | None:
+        if field not in data:
+            return None
+        value = data[field]
+        if not isinstance(value, str) or (required and not value.strip()):
+            example = _EXAMPLES[field]
+            hint_type = "a non-empty string" if required else "a string"
+            if isinstance(value, list) and field == "summary":
+                example += " (quote text that starts with '[')"
+            self._wrong_type((field,), hint_type, value, example)
+            return None
+        return value
+
+    def _strings(
+        self, data: dict[Any, Any], path: FieldPath, required: bool
+    ) -> tuple[str, ...] | None:
+        field = str(path[-1])
+        if field not in data:
+            return None
+        value = data[field]
+        example = _EXAMPLES.get(field, f"{field}: [...]")
+        if not isinstance(value, list) or (required and not value):
+            kind = "a non-empty list of strings" if required else "a list of strings"
+            self._wrong_type(path, kind, value, example)
+            return None
+        ok = True
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or not item.strip():
+                dotted = ".".join(str(p) for p in path)
+                self.error(
+                    (*path, i),
+                    f"item {i + 1} of '{dotted}' must be a non-empty string, not {_describe(item)}",
+                    f"Write it like `{example}`",
+                    value=True,
+                )
+                ok = False
+        return tuple(v.strip() for v in value) if ok else None
+
+    def _classification(self, data: dict[Any, Any]) -> tuple[str, ...] | None:
+        values = self._strings(data, ("classification",), required=True)
+        if values is None:
+            return None
+        ok = True
+        seen: set[str] = set()
+        for i, value in enumerate(values):
+            if value not in TYPES:
+                self.error(
+                    ("classification", i),
+                    f"unknown classification '{value}'",
+                    _did_you_mean(value, TYPES),
+                    value=True,
+                )
+                ok = False
+            elif value in seen:
+                self.error(
+                    ("classification", i),
+                    f"classification '{value}' is listed twice",
+                    "List each type once",
+                    value=True,
+                )
+                ok = False
+            seen.add(value)
+        return values if ok else None
+
+    def _parent(self, data: dict[Any, Any], slug: str) -> str | None:
+        value = self._string(data, "parent", required=True) if "parent" in data else None
+        if value is None:
+            return None
+        value = value.strip()
+        if value.endswith(".md"):
+            self.error(
+                ("parent",),
+                f"parent '{value}' names a file",
+                f"Give the slug without '.md': `parent: {value[:-3]}`",
+                value=True,
+            )
+            return None
+        if value == slug:
+            self.error(
+                ("parent",),
+                f"parent cycle: {slug} → {slug}",
+                "A subtype cannot sit under itself; remove `parent` or name another subtype",
+                value=True,
+            )
+            return None
+        return value
+
+    def _order(self, data: dict[Any, Any]) -> int | None:
+        if "order" not in data:
+            return None
+        value = data["order"]
+        if not isinstance(value, int) or isinstance(value, bool):
+            self._wrong_type(("order",), "an integer", value, _EXAMPLES["order"])
+            return None
+        return value
+
+    def _facts(self, data: dict[Any, Any]) -> dict[str, Fact | None] | None:
+        if "facts" not in data:
+            return None
+        value = data["facts"]
+        if not isinstance(value, dict):
+            self._wrong_type(("facts",), "a mapping of the six facts", value, _EXAMPLES["facts"])
+            return None
+        ok = True
+        for key in value:
+            if key not in FACT_KEYS:
+                self.error(
+                    ("facts", str(key)),
+                    f"unknown fact key '{key}'",
+                    _did_you_mean(str(key), FACT_KEYS),
+                )
+                ok = False
+        for key in FACT_KEYS:
+            if key not in value:
+                self.error(
+                    ("facts",),
+                    f"missing fact key '{key}'",
+                    f"Add `{key}: null` if the cited sources do not document it, else "
+                    f"`{_EXAMPLES['lab' if key in LAB_FACTS else 'text']}`",
+                )
+                ok = False
+        facts: dict[str, Fact | None] = {}
+        for key in FACT_KEYS:
+            if key in value:
+                good, fact = self._fact(key, value[key])
+                ok = ok and good
+                facts[key] = fact
+        return facts if ok else None
+
+    def _fact(self, key: str, value: Any) -> tuple[bool, Fact | None]:
+        path: FieldPath = ("facts", key)
+        lab = key in LAB_FACTS
+        example = _EXAMPLES["lab" if lab else "text"]
+        if value is None:
+            return True, None
+        if not isinstance(value, dict):
+            self._wrong_type(path, "a mapping or null", value, example)
+            return False, None
+        allowed = ("value", "note", "cite") if lab else ("text", "cite")
+        ok = True
+        for sub in value:
+            if sub not in allowed:
+                self.error(
+                    (*path, str(sub)),
+                    f"unknown field '{sub}' in fact '{key}'",
+                    f"Use {', '.join(allowed)}, e.g. `{example}`",
+                )
+                ok = False
+        text = note = shown = None
+        if lab:
+            if "value" not in value:
+                self.error(path, f"fact '{key}' has no 'value'", f"Add it, e.g. `{example}`")
+                ok = False
+            elif value["value"] not in LAB_VALUES or not isinstance(value["value"], str):
+                self.error(
+                    (*path, "value"),
+                    f"bad {key} value '{value['value']}'",
+                    f"Use one of: {', '.join(LAB_VALUES)} (add details in `note`)",
+                    value=True,
+                )
+                ok = False
+            else:
+                shown = value["value"]
+            if "note" in value:
+                if isinstance(value["note"], str) and value["note"].strip():
+                    note = value["note"].strip()
+                else:
+                    self._wrong_type(
+                        (*path, "note"), "a non-empty string", value["note"], _EXAMPLES["note"]
+                    )
+                    ok = False
+        elif "text" not in value:
+            self.error(path, f"fact '{key}' has no 'text'", f"Add it, e.g. `{example}`")
+            ok = False
+        elif not isinstance(value["text"], str) or not value["text"].strip():
+            self._wrong_type((*path, "text"), "a non-empty string", value["text"], example)
+            ok = False
+        else:
+            text = value["text"].strip()
+        cite = self._cite(path, value)
+        if not ok or cite is None:
+            return False, None
+        return True, Fact(key, text, shown, note, cite, self.at(path)[0])
+
+    def _cite(self, path: FieldPath, value: dict[Any, Any]) -> tuple[str, ...] | None:
+        key = path[-1]
+        if "cite" not in value:
+            self.error(
+                path,
+                f"fact '{key}' has no 'cite'",
+                "Cite the sources of the fact (`cite: [key]`), or write the fact as null "
+                "if no source documents it",
+            )
+            return None
+        keys = self._strings(value, (*path, "cite"), required=True)
+        if keys is None:
+            return None
+        for i, k in enumerate(keys):
+            if k.startswith("@") or not _CITE_KEY.fullmatch("@" + k):
+                self.error(
+                    (*path, "cite", i),
+                    f"bad citation key '{k}' in fact '{key}'",
+                    "Write the bare key, as in bibliography.bib (no '@', no brackets)",
+                    value=True,
+                )
+                return None
+        return keys
+
+
+# --- body sections -----------------------------------------------------------------------------
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"a string ('{value}')" if len(value) < 40 else "a string"
+    if isinstance(value, list):
+        return "a list" if value else "an empty list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__}"
+
+
+def _did_you_mean(value: str, choices: Sequence[str], what: str = "one of") -> str:
+    close = [c for c in choices if c.casefold() == value.casefold()]
+    if not close and len(value) >= 4:  # a shared start is the strongest hint ('classs')
+        close = [c for c in choices if c.casefold().startswith(value.casefold()[:5])][:1]
+    if not close:
+        close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
+    prefix = f"Did you mean '{close[0]}'? " if close else ""
+    return f"{prefix}Use {what}: {', '.join(choices)}"
+
+
+def _error(path: str, line: int, col: int, message: str, hint: str) -> Problem:
+    return Problem(path, line, col, message, hint, Severity.ERROR)
