@@ -6,8 +6,7 @@ appending a sentence to one page, ``load_config`` + ``build`` again. MkDocs keep
 of a plugin that defines ``on_startup`` across those ``load_config`` calls, so the bibcite
 plugin keeps its parsed bibliography and formatted references. Reports (JSON on stdout) the
 time of each build and, for bibcite, how many times the .bib was parsed
-(``ReferenceTableCache.parses``) and how many entries were formatted
-(``ReferenceTableCache.formatted_total``, in this process or its worker) in each.
+(``Site.parsed``) and how many entries were formatted (``Site.formatted``) in each rebuild.
 
 With ``--dirty``, as ``mkdocs serve --dirty`` does: ``on_startup(dirty=True)`` and dirty builds,
 in which MkDocs converts and writes only the pages whose source is newer than their output (and
@@ -43,10 +42,10 @@ def _counters(config: MkDocsConfig) -> dict[str, Any]:
     if plugin is None:
         return {}
     out: dict[str, Any] = {"plugin_id": id(plugin)}
-    tables = getattr(plugin, "tables", None)
-    if tables is not None:
-        out["bib_parses"] = getattr(tables, "parses", None)
-        out["formatted"] = getattr(tables, "formatted_total", None)  # in any process
+    site = getattr(plugin, "site_data", None)  # what the last build made of the sources
+    if site is not None:
+        out["bib_parsed"] = int(site.parsed)
+        out["formatted"] = site.formatted
     return out
 
 
@@ -102,10 +101,9 @@ def measure(
         "counters_after_rebuilds": last,
         "same_plugin_instance": before.get("plugin_id") == last.get("plugin_id"),
     }
-    if "bib_parses" in before and "bib_parses" in last:
-        out["bib_reparsed"] = last["bib_parses"] - before["bib_parses"]
-    if before.get("formatted") is not None and last.get("formatted") is not None:
-        out["entries_reformatted"] = last["formatted"] - before["formatted"]
+    if results and "bib_parsed" in last:
+        out["bib_reparsed"] = sum(r["counters"]["bib_parsed"] for r in results)
+        out["entries_reformatted"] = sum(r["counters"]["formatted"] for r in results)
     return out
 
 

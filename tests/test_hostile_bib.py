@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from bibcite.formatting import Reference
-from bibcite.render import render_group, tooltip_text
+from bibcite.escaping import tooltip_text
+from bibcite.reference import Reference
+from bibcite.render import render_group
 from bibcite.syntax import CitationGroup, CitationItem
 
 from support import Build, build, copy_site

@@ -21,42 +21,14 @@ from pybtex.plugin import find_plugin
 from pybtex.richtext import Text
 
 from bibcite.bibliography import BibEntry
+from bibcite.escaping import escape_attribute, escape_text
 from bibcite.problems import Problem, Severity
+from bibcite.reference import Reference
 from bibcite.style import RENDERED_FIELDS, RENDERED_ROLES, decode_latex, name_values
 
 DEFAULT_STYLE = "medscape"
 #: Entry types that are web pages: linked to themselves rather than to a PubMed search.
 WEB_TYPES = frozenset({"online", "misc", "electronic", "www"})
-
-
-def escape_text(text: str) -> str:
-    """Text as Python-Markdown's serializer escapes it once every ``&`` is escaped
-    (:func:`bibcite.syntax.escape_ampersands`): ``&``, ``<`` and ``>``; quotes stay."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def escape_attribute(value: str) -> str:
-    """An attribute value as Python-Markdown's serializer escapes it (every ``&`` first)."""
-    return escape_text(value).replace('"', "&quot;")
-
-
-@dataclass(frozen=True)
-class Reference:
-    """One entry, ready for pages.
-
-    key: the citation key. index: its global number (position among all entries).
-    path, line: where the entry is (its .bib file as the user knows it, and the line).
-    text: the formatted reference as plain text (tooltips, search).
-    item: the inner HTML of its list item: the formatted reference and its links (PubMed and
-    DOI, or the web page), every value escaped. The same on every page that lists it.
-    """
-
-    key: str
-    index: int
-    path: str
-    line: int
-    text: str
-    item: str
 
 
 _SAFE_URL = re.compile(r"(?i)^(?:https?://|mailto:|/|#)")

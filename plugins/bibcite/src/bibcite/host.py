@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import posixpath
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +21,9 @@ from markdown import Markdown
 
 from bibcite.problems import Problem, Severity
 
-try:  # Zensical is optional: only its context is read, when it renders the page
-    from zensical.extensions.context import ContextPreprocessor as ZensicalContext
-except ImportError:  # pragma: no cover - MkDocs-only installs
-    ZensicalContext = None  # type: ignore[misc,assignment]
+#: Zensical's module holding the page being rendered: imported by Zensical itself whenever it
+#: renders, so it is looked up, never imported (bibcite does not depend on Zensical).
+ZENSICAL_CONTEXT = "zensical.extensions.context"
 
 log = logging.getLogger("bibcite")
 
@@ -120,9 +120,10 @@ def page_context(md: Markdown) -> PageContext | None:
     """The page ``md`` is rendering: from the installed host, else from Zensical's context."""
     if installed is not None:
         return installed.page
-    if ZensicalContext is None:
+    zensical = sys.modules.get(ZENSICAL_CONTEXT)
+    if zensical is None:
         return None
-    context = ZensicalContext.from_markdown(md)
+    context = zensical.ContextPreprocessor.from_markdown(md)
     if context is None:
         return None
     config: dict[str, Any] = context.config

@@ -9,13 +9,12 @@ HTML comes escaped from :mod:`bibcite.compiler`.
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
-from bibcite.formatting import Reference
+from bibcite.escaping import escape_attribute, escape_text, title_attribute
 from bibcite.index import CitingPage
 from bibcite.numbering import compress, format_run
+from bibcite.reference import Reference
 from bibcite.syntax import CitationGroup
 
 BACKLINK = "\u21a9"  # ↩
@@ -43,35 +42,10 @@ def backlink_label(i: int) -> str:
     return label
 
 
-def tooltip_text(text: str) -> str:
-    """Plain text made safe for a ``title`` attribute that mkdocs-material's tooltips
-    (``content.tooltips``) insert as HTML (``innerHTML``): ``<`` and an ``&`` that could start a
-    character reference are escaped, so .bib text like ``<img onerror=...>`` stays text. Nothing
-    else changes, so the browser's own tooltip (no JavaScript) still reads as the text."""
-    return re.sub(r"&(?=[A-Za-z0-9#])", "&amp;", text).replace("<", "&lt;")
-
-
-def _text(s: str) -> str:
-    """Escaped as Python-Markdown's serializer escapes element text (every ``&`` included)."""
-    return html.escape(s, quote=False)
-
-
-def _attr(s: str) -> str:
-    """Escaped as Python-Markdown's serializer escapes an attribute value."""
-    return _text(s).replace('"', "&quot;")
-
-
-def _title(text: str) -> str:
-    # Most references hold none of the characters escaped (20 000 tooltips in a large site).
-    if "&" in text or "<" in text or ">" in text or '"' in text:
-        return _attr(tooltip_text(text))
-    return text
-
-
 def _tooltip(keys: Sequence[str], numbers: Mapping[str, int], refs: Mapping[str, Reference]) -> str:
     if len(keys) == 1:
-        return _title(refs[keys[0]].text)
-    return _title("\n".join(f"{numbers[k]}. {refs[k].text}" for k in keys))
+        return title_attribute(refs[keys[0]].text)
+    return title_attribute("\n".join(f"{numbers[k]}. {refs[k].text}" for k in keys))
 
 
 def render_group(
@@ -84,16 +58,16 @@ def render_group(
     ``?key`` and malformed groups as written, so a mistake is visible, never dropped."""
     cid = cite_id(group.index)
     if group.error:
-        return (
-            f'<span class="citation citation-error" id="{cid}"{_EXCLUDED}>{_text(group.raw)}</span>'
-        )
+        shown = escape_text(group.raw)
+        return f'<span class="citation citation-error" id="{cid}"{_EXCLUDED}>{shown}</span>'
     in_link = group.in_link  # no link inside link text
     if len(group.items) == 1 and not in_link and not group.items[0].locator:
         key = group.items[0].key  # the common case, [@key], without the general machinery
         if key in numbers:
             return (
                 f'<span class="citation" id="{cid}"{_EXCLUDED}>[<a class="citation-ref" '
-                f'href="#{ref_id(key)}" title="{_title(refs[key].text)}">{numbers[key]}</a>]</span>'
+                f'href="#{ref_id(key)}" title="{title_attribute(refs[key].text)}">'
+                f"{numbers[key]}</a>]</span>"
             )
 
     def number(keys: Sequence[str], text: str) -> str:
@@ -114,7 +88,7 @@ def render_group(
                 part = number([item.key], str(numbers[item.key]))
             else:
                 part = _unknown(item.key)
-            parts.append(part + (_text(f", {item.locator}") if item.locator else ""))
+            parts.append(part + (escape_text(f", {item.locator}") if item.locator else ""))
     else:
         separator = ", "
         by_number = {numbers[i.key]: i.key for i in group.items if i.key in numbers}
@@ -130,8 +104,8 @@ def render_group(
 
 
 def _unknown(key: str) -> str:
-    title = f"Unknown reference: {_attr(key)}"
-    return f'<span class="citation-unknown" title="{title}">?{_text(key)}</span>'
+    title = f"Unknown reference: {escape_attribute(key)}"
+    return f'<span class="citation-unknown" title="{title}">?{escape_text(key)}</span>'
 
 
 def _backlinks(groups: Sequence[int]) -> str:
@@ -190,13 +164,13 @@ def bibliography_parts(
 
 def _cited_on_page(page: CitingPage, href: str, last: bool) -> str:
     end = "." if last else "; "
-    title = _text(page.title)
-    url = _attr(href)
+    title = escape_text(page.title)
+    url = escape_attribute(href)
     if len(page.groups) == 1:
         return f'<a class="cited-on-page" href="{url}#{cite_id(page.groups[0])}">{title}</a>{end}'
     spots = ", ".join(
         f'<a class="cited-on-spot" href="{url}#{cite_id(g)}" '
-        f'aria-label="{_attr(page.title)}, citation {label}">{label}</a>'
+        f'aria-label="{escape_attribute(page.title)}, citation {label}">{label}</a>'
         for label, g in ((backlink_label(i), g) for i, g in enumerate(page.groups))
     )
     return f'<span class="cited-on-page">{title}</span> ({spots}){end}'

@@ -17,14 +17,12 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, entry_points, version
 from pathlib import Path
 
-from bibcite import formatting
-from bibcite.bibliography import BibSource, parse_bibliographies
 from bibcite.bibtext import read_text
-from bibcite.formatting import Reference, make_reference
 from bibcite.host import SiteConfig
 from bibcite.index import PageRecord, SiteIndex, make_index, scan_page
 from bibcite.numbering import Numbering
 from bibcite.problems import Problem, Severity
+from bibcite.reference import Reference
 from bibcite.store import Store, digest
 from bibcite.syntax import locate, parse_citation
 
@@ -86,10 +84,12 @@ def style_key(style: str) -> str | None:
     if not found:
         return None
     module = found[0].value.split(":")[0]
-    spec = importlib.util.find_spec(module)
-    source = Path(spec.origin).read_bytes() if spec and spec.origin else b""
-    ours = Path(formatting.__file__ or "").read_bytes()  # bibcite's formatting code
-    return digest(_code_version(), version("pybtex"), found[0].value, source, ours)
+    sources = [
+        Path(spec.origin).read_bytes()
+        for name in (module, "bibcite.formatting")  # the style's code, and bibcite's around it
+        if (spec := importlib.util.find_spec(name)) and spec.origin
+    ]
+    return digest(_code_version(), version("pybtex"), found[0].value, *sources)
 
 
 def load_site(
@@ -117,12 +117,12 @@ def _references(
     settings: Settings, project: Path, store: Store
 ) -> tuple[dict[str, Reference], list[Problem], bool, int]:
     problems: list[Problem] = []
-    files: list[BibSource] = []
+    files: list[tuple[str, str]] = []
     for name in settings.bibliography:
         text, _, read_problems = read_text(project / name, name)
         problems += read_problems
         if text is not None:
-            files.append(BibSource(name, text))
+            files.append((name, text))
     key_of_style = style_key(settings.style)
     if key_of_style is None:
         problems.append(Problem("bibcite", 0, 0, f"unknown formatting style '{settings.style}'",
@@ -130,12 +130,17 @@ def _references(
                                 Severity.ERROR))  # fmt: skip
     if (problems and any(p.severity is Severity.ERROR for p in problems)) or key_of_style is None:
         return {}, problems, False, 0
-    whole = "bib:" + digest(key_of_style, *(part for f in files for part in (f.path, f.text)))
+    whole = "bib:" + digest(key_of_style, *(part for f in files for part in f))
     cached = store.get(whole)
     if cached is not None:
         refs = {r[0]: Reference(*r) for r in cached["refs"]}
         return refs, problems + [_problem(p) for p in cached["problems"]], False, 0
-    bibliography, found = parse_bibliographies(files)
+    # Imported here, when the cache has no table for these files: pybtex and the style take
+    # 16 MB and 80 ms to import, which a build with nothing new to parse never pays.
+    from bibcite.bibliography import BibSource, parse_bibliographies
+    from bibcite.formatting import make_reference
+
+    bibliography, found = parse_bibliographies([BibSource(*f) for f in files])
     problems += found
     if any(p.severity is Severity.ERROR for p in found):
         return {}, problems, True, 0

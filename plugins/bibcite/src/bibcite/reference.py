@@ -1,0 +1,26 @@
+"""The record of a formatted entry, as pages use it (made by :mod:`bibcite.formatting`, kept in
+the cache, rendered by :mod:`bibcite.render`): a module of its own, so that a build whose
+bibliography comes from the cache never imports pybtex."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One entry, ready for pages.
+
+    key: the citation key. index: its global number (position among all entries).
+    path, line: where the entry is (its .bib file as the user knows it, and the line).
+    text: the formatted reference as plain text (tooltips, search).
+    item: the inner HTML of its list item: the formatted reference and its links (PubMed and
+    DOI, or the web page), every value escaped. The same on every page that lists it.
+    """
+
+    key: str
+    index: int
+    path: str
+    line: int
+    text: str
+    item: str
