@@ -14,6 +14,8 @@ import pytest
 from support import REPO, build, copy_project, copy_site, edit_project
 
 pytestmark = pytest.mark.slow
+#: What ProperDocs' build needs besides itself, at this project's pinned versions.
+PROPERDOCS_PINS = {"mkdocs-material", "pymdown-extensions", "pybtex", "markdown", "pyyaml"}
 
 _GROUP = re.compile(
     r'<span class="citation(?: citation-error)?" id="(cite-\d+)"[^>]*>(.*?)</span>\]?'
@@ -118,3 +120,36 @@ def test_bibcite_installs_and_works_alone(tmp_path: Path) -> None:
     assert 'href="#ref-a1"' in home and "Alpha A. First. J. 2001." in home
     works = (project / "site" / "refs" / "index.html").read_text(encoding="utf-8")
     assert 'href="../#cite-1"' in works
+
+
+def test_properdocs_builds_the_site_strictly_with_the_same_citations(
+    both: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """ProperDocs (the maintained fork of MkDocs 1.x, which keeps the plugin API) builds the
+    real site from the same configuration, with the same citations as MkDocs."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    bin_dir = venv / ("Scripts" if sys.platform == "win32" else "bin")
+    packages = []
+    for name in ("bibcite", "calcinosis_site"):  # copies: pip builds in the source folder
+        shutil.copytree(REPO / "plugins" / name, tmp_path / name)
+        packages.append(str(tmp_path / name))
+    pins = [line for line in (REPO / "requirements.lock").read_text("utf-8").splitlines()
+            if line.split("==")[0].lower() in PROPERDOCS_PINS]  # fmt: skip
+    pip = subprocess.run(
+        [str(bin_dir / "python"), "-m", "pip", "install", "-q", "properdocs==1.6.7", *pins,
+         *packages],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert pip.returncode == 0, pip.stdout + pip.stderr
+    project = copy_project(tmp_path / "project")
+    done = subprocess.run(
+        [str(bin_dir / "properdocs"), "build", "--strict", "-f", "mkdocs.yml"],
+        cwd=project, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    mkdocs_site, _ = both
+    for page in ("index.html", "subtypes/dystrophic/index.html", "references/index.html"):
+        expected = citations((mkdocs_site / page).read_text(encoding="utf-8"))
+        got = citations((project / "site" / page).read_text(encoding="utf-8"))
+        assert got == expected, page
