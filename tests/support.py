@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import io
+import logging
 import os
 import re
 import shutil
@@ -89,6 +91,39 @@ def build(project: Path, *extra: str, strict: bool = True) -> Build:
         timeout=300,
     )
     return Build(proc.returncode, proc.stdout + proc.stderr, site)
+
+
+def build_here(project: Path, strict: bool = True) -> Build:
+    """``mkdocs build`` run in this process, as the CLI runs it (``load_config``, the plugins'
+    start-up and shut-down, ``build``), with MkDocs' log as the CLI prints it: the same
+    messages as :func:`build`, without a new interpreter and its imports for each build."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    site = project / "site"
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)-8s-  %(message)s"))
+    logger = logging.getLogger("mkdocs")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    returncode = 0
+    try:
+        config = load_config(str(project / "mkdocs.yml"), site_dir=str(site), strict=strict)
+        config.plugins.on_startup(command="build", dirty=False)
+        try:
+            mkdocs_build(config)
+        finally:
+            config.plugins.on_shutdown()
+    except MkDocsException as exc:  # what the CLI reports as "Aborted ..." or a config error
+        stream.write(f"\n{exc}\n")
+        returncode = 1
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    return Build(returncode, stream.getvalue(), site)
 
 
 def assert_golden(name: str, actual: str, directory: Path = GOLDEN) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from support import assert_golden, build, copy_site, edit_project, normalise_html
+from support import assert_golden, build, build_here, copy_site, edit_project, normalise_html
 
 
 @dataclass(frozen=True)
@@ -142,14 +142,14 @@ def test_build_scenario(scenario: Scenario, tmp_path: Path) -> None:
     project = copy_site("basic", tmp_path)
     edit_project(project, scenario.write, scenario.append, delete=scenario.delete)
 
-    result = build(project)
+    result = build_here(project)
 
     assert "Traceback" not in result.output, result.output
     assert (result.returncode == 0) is scenario.ok, result.output
     for message in scenario.messages:
         assert message in result.output, result.output
     if scenario.rendered:
-        relaxed = build(project, "--no-strict")  # warnings only: the pages are written
+        relaxed = build_here(project, strict=False)  # warnings only: the pages are written
         for page, text in scenario.rendered:
             assert text in relaxed.article(page)
 

@@ -21,7 +21,7 @@ import pytest
 
 from bibcite.bibliography import load_bibliography, parse_bibliography
 
-from support import Build, RecordingHandler, build, convert, copy_site, edit_project
+from support import Build, RecordingHandler, build, build_here, convert, copy_site, edit_project
 
 BIB = "refs.bib"
 PAGE = "docs/other.md"  # 3 lines; text appended as "\n..." starts on line 5
@@ -659,7 +659,7 @@ def test_bad_input(case: Case, tmp_path: Path) -> None:
     project = copy_site(case.site, tmp_path)
     apply(case, project)
 
-    result = build(project)
+    result = build_here(project)
 
     assert "Traceback" not in result.output, result.output
     assert result.returncode == (0 if case.ok else 1), result.output
