@@ -53,8 +53,11 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 from benchmarks.corpus import CONFIG_FILES, GENERATOR_VERSION, SIZES, Size, generate  # noqa: E402
 
-LEGS = ("baseline", "bibcite", "bibcite-warm", "bibtex")
-WARM_OF = {"bibcite-warm": "bibcite"}  # warm leg -> its cold leg
+LEGS = ("baseline", "bibcite", "bibcite-warm", "bibtex", "zensical-baseline", "zensical",
+        "zensical-warm")  # fmt: skip
+WARM_OF = {"bibcite-warm": "bibcite", "zensical-warm": "zensical"}  # warm leg -> its cold leg
+#: Zensical legs: the configuration each builds (Zensical without citations, or with bibcite).
+ZENSICAL_OF = {"zensical-baseline": "baseline", "zensical": "bibcite", "zensical-warm": "bibcite"}
 BIBTEX_VENV = ROOT / ".venv-bench-bibtex"
 BIBTEX_LOCK = HERE / "requirements-bibtex.lock"
 #: Targets of the issue, per size: (numerator, denominator, bound, "<=" or ">=").
@@ -68,7 +71,8 @@ RSS_TARGET = 1.3  # bibcite peak RSS / baseline peak RSS, every size
 TREE_RSS_INTERVAL_S = 0.02  # sampling period of the RSS of the build's process tree
 #: Ratios of medians reported, (numerator, denominator).
 RATIO_PAIRS = (("bibcite", "baseline"), ("bibcite-warm", "baseline"), ("bibtex", "bibcite"),
-               ("bibtex", "baseline"))  # fmt: skip
+               ("bibtex", "baseline"), ("zensical", "zensical-baseline"),
+               ("zensical-warm", "zensical-baseline"))  # fmt: skip
 _BUILT_IN = re.compile(r"Documentation built in ([0-9.]+) seconds")
 
 
@@ -218,13 +222,17 @@ def ensure_bibtex_venv() -> None:
 
 
 def build_once(project: Path, leg: str, log_file: Path) -> Run:
-    uses_bibcite = leg.startswith("bibcite")
-    config = CONFIG_FILES["bibcite" if uses_bibcite else leg]
+    uses_bibcite = leg.startswith("bibcite") or ZENSICAL_OF.get(leg) == "bibcite"
+    config = CONFIG_FILES[ZENSICAL_OF.get(leg) or ("bibcite" if uses_bibcite else leg)]
     site = project / f"site-{leg}"
     shutil.rmtree(site, ignore_errors=True)
     if uses_bibcite and leg not in WARM_OF:  # a cold build: no cache of formatted references
         shutil.rmtree(project / ".cache", ignore_errors=True)
     cmd = [python_for(leg), "-m", "mkdocs", "build", "-f", config, "-d", site.name]
+    if leg in ZENSICAL_OF:  # Zensical reads the output folder from the configuration only
+        wrapper = project / f"zensical-{leg}.yml"
+        wrapper.write_text(f"INHERIT: {config}\nsite_dir: {site.name}\n", encoding="utf-8")
+        cmd = [sys.executable, "-m", "zensical", "build", "--clean", "-f", wrapper.name]
     with open(log_file, "wb") as log:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=project, stdout=log, stderr=subprocess.STDOUT)
@@ -248,7 +256,7 @@ def check_output(project: Path, leg: str) -> str:
     if not page.exists():
         return f"missing {page.relative_to(project)}"
     raw = page.read_text(errors="replace").count("[@")
-    if leg == "baseline":
+    if leg in ("baseline", "zensical-baseline"):
         return "ok" if raw else "expected plain [@key] text"
     return "ok" if raw == 0 else f"{raw} unresolved [@ in page-0001"
 
