@@ -8,6 +8,7 @@ the first page, from the sources; the page comes from :mod:`bibcite.host`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from markdown import Markdown
 from markdown.extensions import Extension
 
+from bibcite.escaping import escape_text
 from bibcite.host import PageContext, current_host, page_context
 from bibcite.numbering import Numbering, assign_numbers
 from bibcite.problems import Problem
@@ -61,50 +63,106 @@ def settings_from(config: dict[str, Any]) -> Settings:
         style=str(config.get("style") or "medscape"),
         references_title=str(config.get("references_title") or "References"),
         cache_dir=str(config.get("cache_dir", ".cache/bibcite") or ""),
+        badges=tuple((str(k), str(v)) for k, v in (config.get("badges") or {}).items()),
     )
 
 
+def render_page(
+    site: Site, numbering: Numbering, groups: Sequence[CitationGroup]
+) -> tuple[list[str], str | None]:
+    """A page's citation groups as HTML, and its reference list (None: it cites nothing)."""
+    cited = [item.key for g in groups for item in g.items]
+    known = {key: site.refs[key].index for key in cited if key in site.refs}
+    numbers = assign_numbers(cited, known, numbering)
+    rendered = [render_group(g, numbers, site.refs) for g in groups]
+    if not numbers:
+        return rendered, None
+    backlinks: dict[str, list[int]] = {}
+    for g in groups:
+        for item in g.items:
+            spots = backlinks.setdefault(item.key, [])
+            if not spots or spots[-1] != g.index:
+                spots.append(g.index)
+    return rendered, render_reference_list(list(numbers), numbers, site.refs, backlinks)
+
+
+def render_bibliography(site: Site, context: PageContext | None) -> str:
+    """Every entry, with "cited on" links from the page at ``context``."""
+    cited_on = site.index.cited_on() if site.index else {}
+    url_of = context.link_to if context else (lambda path: path)
+    return "".join(bibliography_parts(list(site.refs.values()), cited_on, url_of))
+
+
+_PLACEHOLDER = re.compile(r"<!--bibcite:(\d+|references)-->|<!--bibcite:bibliography-->.*?"
+                          r"<!--/bibcite:bibliography-->", re.DOTALL)  # fmt: skip
+
+
+def finish_page(settings: Settings, context: PageContext, html: str) -> str:
+    """A page rendered with placeholders (:attr:`bibcite.host.Host.defer`), with its citations'
+    HTML put in place: what the extension renders directly when nothing defers it."""
+    groups = current_host().deferred.pop(context.path, None)
+    if groups is None:
+        return html
+    site = site_for(settings, context)
+    rendered, listing = render_page(site, settings.numbering, groups)
+
+    def fill(m: re.Match[str]) -> str:
+        if m.group(1) is None:
+            return render_bibliography(site, context)
+        if m.group(1) == "references":
+            return listing or ""
+        return rendered[int(m.group(1)) - 1]
+
+    return _PLACEHOLDER.sub(fill, html)
+
+
 class _PageHandler:
-    """Renders one page's citations (see :class:`bibcite.syntax.CitationHandler`)."""
+    """Renders one page's citations (see :class:`bibcite.syntax.CitationHandler`).
+
+    Where the host defers rendering (the MkDocs adapter does), it leaves placeholders and
+    keeps the page's groups for :func:`finish_page`: MkDocs' search indexer then parses the
+    page without the citations' HTML, several times the size of the prose."""
 
     def __init__(self, md: Markdown, settings: Settings) -> None:
         self.md = md
         self.settings = settings
         self.references_title = settings.references_title
         self._groups: Sequence[CitationGroup] = ()
-        self._numbers: dict[str, int] = {}
+        self._listing: str | None = None
 
     def _page(self) -> tuple[Site, PageContext | None]:
         context = page_context(self.md)
         return site_for(self.settings, context, self.md), context
 
     def render_groups(self, groups: Sequence[CitationGroup]) -> list[str]:
-        site, _ = self._page()
-        cited = [item.key for g in groups for item in g.items]
-        index = {key: ref.index for key, ref in site.refs.items()}
+        site, context = self._page()
         self._groups = groups
-        self._numbers = assign_numbers(cited, index, self.settings.numbering)
         if site.index is None:  # no site index to have found the page's problems up front
             self._report_groups(groups, site)
-        return [render_group(g, self._numbers, site.refs) for g in groups]
+        host = current_host()
+        if host.defer and context is not None:
+            host.deferred[context.path] = tuple(groups)
+            cites = any(item.key in site.refs for g in groups for item in g.items)
+            self._listing = "<!--bibcite:references-->" if cites else None
+            return [f"<!--bibcite:{g.index}-->" for g in groups]
+        rendered, self._listing = render_page(site, self.settings.numbering, groups)
+        return rendered
 
     def reference_list(self) -> str | None:
-        if not self._numbers:
-            return None
-        site, _ = self._page()
-        backlinks: dict[str, list[int]] = {}
-        for g in self._groups:
-            for item in g.items:
-                spots = backlinks.setdefault(item.key, [])
-                if not spots or spots[-1] != g.index:
-                    spots.append(g.index)
-        return render_reference_list(list(self._numbers), self._numbers, site.refs, backlinks)
+        return self._listing
 
     def bibliography(self) -> str:
         site, context = self._page()
-        cited_on = site.index.cited_on() if site.index else {}
-        url_of = context.link_to if context else (lambda path: path)
-        return "".join(bibliography_parts(list(site.refs.values()), cited_on, url_of))
+        if not current_host().defer:
+            return render_bibliography(site, context)
+        if context is not None:
+            current_host().deferred.setdefault(context.path, ())
+        # What the search index sees of it: the references' text, in one paragraph.
+        text = escape_text(" ".join(ref.text for ref in site.refs.values()))
+        return (
+            f'<!--bibcite:bibliography--><p class="bibliography-search">{text}</p>'
+            "<!--/bibcite:bibliography-->"
+        )
 
     def report_unrendered(self, raws: Sequence[str]) -> None:
         """Warns about citations Markdown kept as text, and about a page whose citations are
@@ -169,6 +227,7 @@ class BibciteExtension(Extension):
             "style": ["medscape", "a pybtex formatting style"],
             "references_title": ["References", "the heading of each page's reference list"],
             "cache_dir": [".cache/bibcite", "the cache's folder ('' for none)"],
+            "badges": [{}, "field: label, shown after each reference with that field"],
         }
         super().__init__(**kwargs)
 

@@ -11,6 +11,7 @@ import functools
 import html
 import re
 import xml.etree.ElementTree as etree
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -151,11 +152,22 @@ def format_entry(
     return FormattedReference(entry.key, text, markup), _problems(entry, issues)
 
 
-def make_reference(entry: BibEntry, style: str = DEFAULT_STYLE) -> tuple[Reference, list[Problem]]:
-    """An entry ready for pages: formatted, with its PubMed, DOI or web links."""
+def make_reference(
+    entry: BibEntry, style: str = DEFAULT_STYLE, badges: Sequence[tuple[str, str]] = ()
+) -> tuple[Reference, list[Problem]]:
+    """An entry ready for pages: formatted, with its badges and its PubMed, DOI or web links.
+
+    ``badges``: (field, label) pairs; an entry with the field gets the label, its ``{}`` the
+    field's value (hyphens as spaces), after its text: in lists, in tooltips and in search."""
     formatted, problems = format_entry(entry, style)
-    item = reference_item(entry, formatted.text, formatted.html)
-    return Reference(entry.key, entry.index, entry.path, entry.line, formatted.text, item), problems
+    shown = [
+        (name, label.replace("{}", str(entry.entry.fields[name]).replace("-", " ")))
+        for name, label in badges
+        if str(entry.entry.fields.get(name, "")).strip()
+    ]
+    text = formatted.text + "".join(f" [{label}]" for _, label in shown)
+    item = reference_item(entry, formatted.text, formatted.html, shown)
+    return Reference(entry.key, entry.index, entry.path, entry.line, text, item), problems
 
 
 def _problems(entry: BibEntry, issues: list[_Issue]) -> list[Problem]:
@@ -215,10 +227,18 @@ def web_url(entry: BibEntry) -> str | None:
     return url if re.match(r"(?i)https?://[^\s\"'<>]+$", url) else None
 
 
-def reference_item(entry: BibEntry, text: str, markup: str) -> str:
-    """The inner HTML of an entry's list item, the same on every page: the formatted reference
-    and its links (PubMed and DOI, or the web page), escaped as Python-Markdown escapes."""
+def reference_item(
+    entry: BibEntry, text: str, markup: str, badges: Sequence[tuple[str, str]] = ()
+) -> str:
+    """The inner HTML of an entry's list item, the same on every page: the formatted reference,
+    its badges ((field, label) pairs) and its links (PubMed and DOI, or the web page), escaped
+    as Python-Markdown escapes."""
     parts = [f'<span class="reference-text">{_markup(text, markup)}</span>']
+    parts += [
+        f'<span class="reference-badge reference-badge-{escape_attribute(name)}">'
+        f"{escape_text(label)}</span>"
+        for name, label in badges
+    ]
     web = web_url(entry) if entry.entry.type.lower() in WEB_TYPES else None
     if web:  # a web page is not in PubMed: link the page itself
         links = [("reference-web", web, "Online")]

@@ -92,11 +92,18 @@ class Host:
 
     ``report`` logs through ``logging`` (the ``bibcite`` logger) by default; the MkDocs plugin
     sends problems to MkDocs' own logger instead, so that ``--strict`` counts them.
+    ``defer``: pages are rendered with placeholders, and :attr:`deferred` keeps each page's
+    citation groups (by path) until the adapter puts the HTML in place
+    (:func:`bibcite.extension.finish_page`).
     """
 
-    def __init__(self, report: Callable[[Problem], None] | None = None) -> None:
+    def __init__(
+        self, report: Callable[[Problem], None] | None = None, defer: bool = False
+    ) -> None:
         self.page: PageContext | None = None
         self._report = report or log_problem
+        self.defer = defer
+        self.deferred: dict[str, tuple[Any, ...]] = {}
 
     def report(self, problem: Problem) -> None:
         self._report(problem)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +21,11 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from bibcite import host
-from bibcite.extension import settings_from, site_for
+from bibcite.extension import finish_page, settings_from, site_for
 from bibcite.host import Host, PageContext, SiteConfig
 from bibcite.problems import Problem, Severity
 
 log = logging.getLogger("mkdocs.plugins.bibcite")
-_IDS = re.compile(r'\bid="((?:cite|ref)-[^"]+)"')
 
 
 def _log(problem: Problem) -> None:
@@ -44,7 +42,9 @@ class BibcitePlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             Path(config.docs_dir),
             config.use_directory_urls,
         )
-        self.host = host.installed = Host(report=_log)
+        # Rendering is deferred to on_post_page: Material's search indexer parses every page's
+        # HTML, and the citations' HTML is several times the size of the prose.
+        self.host = host.installed = Host(report=_log, defer=True)
 
     def on_files(self, files: Files, config: MkDocsConfig) -> None:
         self.build = object()  # a new site index for every build
@@ -70,9 +70,19 @@ class BibcitePlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
     def on_page_content(self, html: str, page: Page, **kwargs: Any) -> str:
         # The ids of citations and entries are in raw HTML, where MkDocs' anchor check does not
         # look; links to them (``other.md#cite-2``) must not be reported as broken.
+        groups = self.host.deferred.get(page.file.src_uri, ())
         if page.present_anchor_ids is not None:
-            page.present_anchor_ids.update(_IDS.findall(html))
+            page.present_anchor_ids.update(f"cite-{g.index}" for g in groups)
+            page.present_anchor_ids.update(f"ref-{i.key}" for g in groups for i in g.items)
+            index = self.site_data.index
+            record = index.pages.get(page.file.src_uri) if index else None
+            if record and record.has_bibliography:
+                page.present_anchor_ids.update(f"ref-{key}" for key in self.site_data.refs)
         return html
+
+    def on_post_page(self, output: str, page: Page, **kwargs: Any) -> str:
+        context = PageContext(page.file.src_uri, page.url, self.site, self.build)
+        return finish_page(self.settings, context, output)
 
     def on_serve(self, server: Any, config: MkDocsConfig, **kwargs: Any) -> Any:
         project = Path(config.config_file_path or ".").resolve().parent

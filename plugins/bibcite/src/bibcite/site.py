@@ -39,6 +39,8 @@ class Settings:
     numbering: global (by position in the files) or page (by first citation on each page).
     style: a pybtex formatting style. references_title: the heading of each reference list.
     cache_dir: where the cache lives, relative to the project folder ("" for none).
+    badges: (field, label) pairs shown after each reference that has the field (``{}`` in the
+    label is the field's value), e.g. ``("evidence", "{}")``.
     """
 
     bibliography: tuple[str, ...]
@@ -46,6 +48,7 @@ class Settings:
     style: str = "medscape"
     references_title: str = "References"
     cache_dir: str = ".cache/bibcite"
+    badges: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,8 @@ def _references(
         if text is not None:
             files.append((name, text))
     key_of_style = style_key(settings.style)
+    if key_of_style is not None:
+        key_of_style = digest(key_of_style, repr(settings.badges))
     if key_of_style is None:
         problems.append(Problem("bibcite", 0, 0, f"unknown formatting style '{settings.style}'",
                                 "Use 'medscape' or an installed pybtex style",
@@ -153,10 +158,10 @@ def _references(
         if stored is not None:
             refs[entry.key] = Reference(
                 entry.key, entry.index, entry.path, entry.line, stored[0], stored[1]
-            )
+            )  # the badges are part of the key: stored with the text and item they were in
             problems += [_problem(p) for p in stored[2]]
             continue
-        ref, entry_problems = make_reference(entry, settings.style)
+        ref, entry_problems = make_reference(entry, settings.style, settings.badges)
         refs[entry.key] = ref
         problems += entry_problems
         new[keys[entry.key]] = [ref.text, ref.item, [_row(p) for p in entry_problems]]

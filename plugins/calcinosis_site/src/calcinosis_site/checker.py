@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import difflib
+import re
 from collections.abc import Sequence
 from types import MappingProxyType
 from typing import Any
@@ -20,6 +22,7 @@ from calcinosis_site.model import (
     LAB_VALUES,
     REQUIRED_FIELDS,
     TYPES,
+    Differential,
     Fact,
     FieldPath,
     Position,
@@ -170,6 +173,8 @@ class _Checker:
                 "Cite its source at the end, e.g. `summary: One sentence [@key].`",
             )
         facts = self._facts(data)
+        reviewed = self._date(data, "reviewed")
+        differential = self._differential(data)
         if len(self.problems) > before or missing or name is None or summary is None:
             return None
         if facts is None or classification is None:
@@ -191,7 +196,49 @@ class _Checker:
             body=body,
             body_line=body_line,
             positions=MappingProxyType(positions),
+            reviewed=reviewed,
+            differential=differential,
         )
+
+    def _date(self, data: dict[Any, Any], field: str) -> str | None:
+        """A ``YYYY-MM-DD`` date (YAML reads an unquoted one as a date)."""
+        if field not in data:
+            return None
+        value = data[field]
+        text = value.isoformat() if isinstance(value, datetime.date) else str(value)
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            self._wrong_type((field,), "a date (YYYY-MM-DD)", value, _EXAMPLES[field])
+            return None
+        return text
+
+    def _differential(self, data: dict[Any, Any]) -> tuple[Differential, ...]:
+        value = data.get("differential", [])
+        if not isinstance(value, list):
+            self._wrong_type(("differential",), "a list of rows", value, _EXAMPLES["differential"])
+            return ()
+        rows = []
+        for i, row in enumerate(value):
+            path: FieldPath = ("differential", i)
+            if not isinstance(row, dict) or set(row) != {"condition", "distinguish", "cite"}:
+                self.error(
+                    path,
+                    f"row {i + 1} of 'differential' must have exactly condition, distinguish "
+                    "and cite",
+                    f"Write it like `{_EXAMPLES['differential']}`",
+                    value=True,
+                )
+                continue
+            texts = [row[k] for k in ("condition", "distinguish")]
+            keys = self._cite(path, row)
+            if not all(isinstance(t, str) and t.strip() for t in texts) or keys is None:
+                if keys is not None:
+                    message = f"row {i + 1} of 'differential' has an empty text"
+                    self.error(path, message, "Name the condition and how to tell it apart")
+                continue
+            rows.append(
+                Differential(texts[0].strip(), texts[1].strip(), keys, self.at(path, True)[0])
+            )
+        return tuple(rows)
 
     def _wrong_type(self, path: FieldPath, expected: str, got: Any, example: str) -> None:
         field = ".".join(str(p) for p in path)

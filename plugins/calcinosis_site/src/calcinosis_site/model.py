@@ -32,7 +32,7 @@ LAB_VALUES: tuple[str, ...] = ("normal", "raised", "variable")
 NOT_DOCUMENTED = "Not documented in the cited sources"
 
 REQUIRED_FIELDS: tuple[str, ...] = ("name", "classification", "summary", "facts")
-OPTIONAL_FIELDS: tuple[str, ...] = ("aliases", "parent", "order")
+OPTIONAL_FIELDS: tuple[str, ...] = ("aliases", "parent", "order", "reviewed", "differential")
 FIELDS: tuple[str, ...] = (
     "name",
     "aliases",
@@ -41,7 +41,11 @@ FIELDS: tuple[str, ...] = (
     "order",
     "summary",
     "facts",
+    "reviewed",
+    "differential",
 )
+#: Facts that present what is typical: resting on case reports alone, they mislead.
+TYPICAL_FACTS: tuple[str, ...] = ("age", "sex", "sites", "associations")
 _EXAMPLES: Mapping[str, str] = {
     "name": "name: Milia-like idiopathic calcinosis cutis",
     "aliases": "aliases: [MICC]",
@@ -55,6 +59,9 @@ _EXAMPLES: Mapping[str, str] = {
     "lab": "calcium: {value: normal, cite: [key]}",
     "cite": "cite: [key1, key2]",
     "note": 'note: "Raised in ..."',
+    "reviewed": "reviewed: 2026-12-02",
+    "differential": 'differential: [{condition: "Gout", distinguish: "Urate crystals", '
+    "cite: [key]}]",
 }
 #: Labels of the at-a-glance rows and of the comparison table columns.
 FACT_LABELS: Mapping[str, str] = {
@@ -84,6 +91,20 @@ class Kind(Enum):
     MAJOR = "major type"
     RARE = "rare type"
     VARIANT = "variant"
+
+
+@dataclass(frozen=True)
+class Differential:
+    """One row of a subtype's differential diagnosis.
+
+    condition: what it can be mistaken for. distinguish: how to tell the two apart (Markdown).
+    cite: the citation keys supporting the row (never empty). line: its line in the source.
+    """
+
+    condition: str
+    distinguish: str
+    cite: tuple[str, ...]
+    line: int
 
 
 @dataclass(frozen=True)
@@ -152,6 +173,8 @@ class Subtype:
     body_line: line of the file on which ``body`` starts.
     positions: (line, column) of each front matter field's key, by dotted path (``name``,
         ``facts.age``, ``facts.age.cite``), and of each list item (``facts.age.cite.0``).
+    reviewed: the date the page was last reviewed (ISO ``YYYY-MM-DD``), or ``None``.
+    differential: the conditions it can be mistaken for, in source order.
     """
 
     slug: str
@@ -166,6 +189,8 @@ class Subtype:
     body: str
     body_line: int
     positions: Mapping[str, tuple[int, int]]
+    reviewed: str | None = None
+    differential: tuple[Differential, ...] = ()
 
     @property
     def field_lines(self) -> Mapping[str, int]:
