@@ -275,6 +275,17 @@ INVALID = [
      ["before the first section"], []),
     ("setext-heading", replace("## Mechanism", "Mechanism\n---------"), 20,
      ["underlined heading 'Mechanism'"], ["## Mechanism"]),
+    ("reviewed-not-a-date", replace("order: 2", "order: 2\nreviewed: last week"), 7,
+     ["'reviewed'", "a date"], ["reviewed: 2026-12-02"]),
+    ("differential-not-a-list", replace("order: 2", "order: 2\ndifferential: gout"), 7,
+     ["'differential'"], ["condition"]),
+    ("differential-row-missing-cite",
+     replace("order: 2", 'order: 2\ndifferential:\n  - {condition: Gout, distinguish: "Urate"}'),
+     8, ["row 1 of 'differential'", "condition, distinguish and cite"], ["cite"]),
+    ("differential-row-empty-text",
+     replace("order: 2", 'order: 2\ndifferential:\n  - {condition: "", distinguish: x, '
+             "cite: [becuwe2004milia]}"),
+     8, ["row 1 of 'differential' has an empty text"], ["condition"]),
 ]  # fmt: skip
 
 
@@ -819,3 +830,76 @@ def test_renderers_survive_a_broken_tree() -> None:
     ET.fromstring(page[page.index("<svg") : page.index("</svg>") + 6])
     for subtype in broken:
         render_subtype_page(subtype, broken)
+
+
+DIFFERENTIAL = replace(
+    "order: 2",
+    "order: 2\nreviewed: 2026-12-02\ndifferential:\n"
+    '  - {condition: "Gout | tophi", distinguish: "Urate, not calcium", cite: [sais1995down]}\n'
+    '  - {condition: Milia, distinguish: "No calcium on biopsy", cite: [becuwe2004milia, '
+    "lee1996solitary]}",
+)
+
+
+def test_differential_and_review_date_are_read_and_rendered(tmp_path: Path) -> None:
+    subtype, problems = parse_subtype(DIFFERENTIAL, "x", "docs/subtypes/x.md")
+    assert problems == [] and subtype is not None
+    assert subtype.reviewed == "2026-12-02"
+    assert [(d.condition, d.cite, d.line) for d in subtype.differential] == [
+        ("Gout | tophi", ("sais1995down",), 9),
+        ("Milia", ("becuwe2004milia", "lee1996solitary"), 10),
+    ]
+    page = render_subtype_page(subtype, [subtype])
+    table = page[page.index("## Differential diagnosis") :]
+    assert table.splitlines()[2:6] == [
+        "| Condition | How to tell it apart |",
+        "| --- | --- |",
+        "| Gout \\| tophi | Urate, not calcium [@sais1995down] |",
+        "| Milia | No calcium on biopsy [@becuwe2004milia; @lee1996solitary] |",
+    ]
+    overview = render_classification_page([subtype], lambda slug: f"{slug}/")
+    assert "| [Milia-like idiopathic calcinosis cutis](subtypes/x.md) | Milia |" in overview
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence", "warned"),
+    [
+        ("Childhood", {"becuwe2004milia": "case-report"}, True),
+        ("Reported in a child", {"becuwe2004milia": "case-report"}, False),
+        ("Childhood", {"becuwe2004milia": "review"}, False),
+        ("Childhood", {}, False),  # evidence not recorded: nothing to say
+    ],
+)
+def test_a_typical_fact_resting_on_case_reports_is_a_warning(
+    text: str, evidence: dict[str, str], warned: bool
+) -> None:
+    from calcinosis_site.extension import typical_fact_problems
+
+    source = replace('age: {text: "Childhood"', f'age: {{text: "{text}"')
+    subtype, _ = parse_subtype(source, "x", "docs/subtypes/x.md")
+    assert subtype is not None
+    problems = typical_fact_problems([subtype], {"sais1995down": "review", **evidence})
+    found = [str(p) for p in problems if "fact 'age'" in p.message]
+    assert found == (
+        [
+            "docs/subtypes/x.md:9:3: fact 'age' is presented as typical, but every source "
+            "cited for it is a case report (becuwe2004milia). Word it 'Reported in …', or cite "
+            "a review or a series that states it"
+        ]
+        if warned
+        else []
+    )
+    assert all(p.severity is Severity.WARNING for p in problems)
+
+
+def test_review_date_goes_under_the_title() -> None:
+    from calcinosis_site.extension import with_review_date
+
+    assert with_review_date("# Title\n\nText.", "2026-12-02").splitlines()[:4] == [
+        "# Title",
+        "",
+        '<p class="page-reviewed">Last reviewed: <time datetime="2026-12-02">2 December 2026'
+        "</time></p>",
+        "",
+    ]
+    assert with_review_date("Text.", None) == "Text."

@@ -233,7 +233,8 @@ class _Checker:
             if not all(isinstance(t, str) and t.strip() for t in texts) or keys is None:
                 if keys is not None:
                     message = f"row {i + 1} of 'differential' has an empty text"
-                    self.error(path, message, "Name the condition and how to tell it apart")
+                    hint = "Name the condition and how to tell it apart"
+                    self.error(path, message, hint, value=True)
                 continue
             rows.append(
                 Differential(texts[0].strip(), texts[1].strip(), keys, self.at(path, True)[0])

@@ -10,16 +10,23 @@ hold. Problems go to bibcite's host, like bibcite's own.
 
 from __future__ import annotations
 
+import datetime
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
 from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 
-from bibcite import PageContext, page_context, register_page_source
+from bibcite import PageContext, Problem, page_context, register_page_source
+from bibcite.bibliography import load_bibliography
+from bibcite.extension import BibciteExtension, settings_from
 from bibcite.host import current_host
+from calcinosis_site.model import TYPICAL_FACTS
 from calcinosis_site.subtypes import (
     Subtype,
     load_subtypes,
@@ -28,6 +35,8 @@ from calcinosis_site.subtypes import (
 )
 
 CLASSIFICATION_MARKER = "::classification::"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,7 @@ class _Pages:
             directory = docs / self.prefix
             shown = _shown(directory, context.site.project_dir if context else Path("."))
             subtypes, problems = load_subtypes(directory, shown)
+            problems += typical_fact_problems(subtypes, self._evidence(context))
             for problem in problems:
                 current_host().report(problem)
             found = _Loaded(tuple(subtypes), bool(problems))
@@ -79,25 +89,66 @@ class _Pages:
             _current[key] = found
         return found
 
+    def _evidence(self, context: PageContext | None) -> dict[str, str]:
+        """Each entry's ``evidence`` field, from the bibliography bibcite is configured with."""
+        bibcite = next((e for e in self.md.registeredExtensions if isinstance(e, BibciteExtension)),
+                       None)  # fmt: skip
+        if bibcite is None or context is None:
+            return {}
+        evidence: dict[str, str] = {}
+        for name in settings_from(bibcite.getConfigs()).bibliography:
+            bibliography, _ = load_bibliography(context.site.project_dir / name, name)
+            for entry in bibliography.entries if bibliography else ():
+                evidence[entry.key] = str(entry.entry.fields.get("evidence", ""))
+        return evidence
+
     def source(self, path: str, text: str) -> str:
         """The page's Markdown as it will be rendered (for bibcite's index)."""
         return self.render(path, text, page_context(self.md))
 
     def render(self, path: str, text: str, context: PageContext | None) -> str:
-        if (
-            path.startswith(self.prefix)
-            and path.endswith(".md")
-            and "/" not in path[len(self.prefix) :]
-        ):
-            slug = path[len(self.prefix) : -3]
-            subtypes = self.loaded(context).subtypes
-            subtype = next((s for s in subtypes if s.slug == slug), None)
+        """The page's Markdown: generated where it is a subtype page or holds the
+        classification marker, with its review date under its title."""
+        return with_review_date(self._render(path, text, context), self._reviewed(path, context))
+
+    def _reviewed(self, path: str, context: PageContext | None) -> str | None:
+        if context is None:
+            return None
+        subtype = self._subtype(path, context)
+        if subtype is not None:
+            return subtype.reviewed
+        try:
+            text = (context.site.docs_dir / path).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            return None
+        front = _FRONT_MATTER.match(text)
+        if front is None:
+            return None
+        try:
+            meta = yaml.safe_load(front.group(1))
+        except yaml.YAMLError:
+            return None  # the engine reports front matter it cannot read
+        value = meta.get("reviewed") if isinstance(meta, dict) else None
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        return value if isinstance(value, str) and _ISO_DATE.fullmatch(value) else None
+
+    def _subtype(self, path: str, context: PageContext | None) -> Subtype | None:
+        if not (path.startswith(self.prefix) and "/" not in path[len(self.prefix) :]):
+            return None
+        slug = path[len(self.prefix) :].removesuffix(".md")
+        return next((s for s in self.loaded(context).subtypes if s.slug == slug), None)
+
+    def _render(self, path: str, text: str, context: PageContext | None) -> str:
+        if path.startswith(self.prefix) and "/" not in path[len(self.prefix) :]:
+            subtype = self._subtype(path, context)
             if subtype is None:
                 return (
                     '!!! failure "This page could not be generated"\n\n'
                     "    Its source has errors: see the build's messages.\n"
                 )
             up = "../" * path.count("/")
+            subtypes = self.loaded(context).subtypes
             return render_subtype_page(
                 subtype, subtypes, classification_page=up + self.classification
             )
@@ -124,6 +175,43 @@ class _SubtypePreprocessor(Preprocessor):
             return lines
         rendered = self.pages.render(context.path, "\n".join(lines), context)
         return rendered.split("\n")
+
+
+def typical_fact_problems(
+    subtypes: Sequence[Subtype], evidence: Mapping[str, str]
+) -> list[Problem]:
+    """A warning for each fact presented as typical (age, sex, sites, associations) whose every
+    source is a case report: one case tells what was reported, not what is typical."""
+    problems = []
+    for subtype in subtypes:
+        for key in TYPICAL_FACTS:
+            fact = subtype.facts.get(key)
+            if fact is None or (fact.text or "").lower().startswith("reported"):
+                continue
+            cited = fact.all_citations
+            if cited and all(evidence.get(k) == "case-report" for k in cited):
+                line, col = subtype.positions.get(f"facts.{key}", (fact.line, 1))
+                message = (
+                    f"fact '{key}' is presented as typical, but every source cited for it is a "
+                    f"case report ({', '.join(cited)})"
+                )
+                hint = "Word it 'Reported in …', or cite a review or a series that states it"
+                problems.append(Problem(subtype.path, line, col, message, hint))
+    return problems
+
+
+def with_review_date(markdown: str, reviewed: str | None) -> str:
+    """``markdown`` with "Last reviewed: <date>" under its first-level title (or first)."""
+    if reviewed is None:
+        return markdown
+    day = datetime.date.fromisoformat(reviewed)
+    line = (
+        f'<p class="page-reviewed">Last reviewed: <time datetime="{reviewed}">'
+        f"{day.day} {day:%B %Y}</time></p>"
+    )
+    lines = markdown.split("\n")
+    at = next((i + 1 for i, text in enumerate(lines) if text.startswith("# ")), 0)
+    return "\n".join([*lines[:at], "", line, "", *lines[at:]])
 
 
 def _shown(path: Path, project: Path) -> str:

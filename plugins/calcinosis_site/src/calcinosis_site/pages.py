@@ -58,8 +58,8 @@ def render_subtype_page(
     """The Markdown of a subtype's generated page.
 
     Fixed frame: ``# name``, the summary, "Also called", the at-a-glance box, "Place in the
-    classification", then ``subtype.body`` verbatim (the page ends with it, so its first line is
-    ``page.count("\\n", 0, len(page) - len(subtype.body)) + 1``).
+    classification", then ``subtype.body`` verbatim, then the differential diagnosis table
+    (:func:`differential_section`).
 
     ``url_for(slug)`` gives the Markdown link target of another subtype's page relative to this
     one (default ``<slug>.md``: the pages share a directory). ``classification_page`` is the link
@@ -113,8 +113,21 @@ def render_subtype_page(
     if classification_page:
         out.append(f"- **Overview:** [all subtypes compared]({classification_page})")
     out.append("")
-    body = subtype.body
-    return "\n".join(out) + "\n" + body
+    body = subtype.body.rstrip("\n") + "\n"
+    return "\n".join(out) + "\n" + body + differential_section(subtype)
+
+
+def differential_section(subtype: Subtype) -> str:
+    """The page's differential diagnosis as a table (after the body), or nothing."""
+    if not subtype.differential:
+        return ""
+    rows = [
+        f"| {_md_escape(row.condition)} | {_table_safe(row.distinguish)} "
+        f"[{'; '.join(f'@{k}' for k in row.cite)}] |"
+        for row in subtype.differential
+    ]
+    head = "| Condition | How to tell it apart |\n| --- | --- |"
+    return "\n## Differential diagnosis\n\n" + head + "\n" + "\n".join(rows) + "\n"
 
 
 def render_classification_page(
@@ -191,6 +204,16 @@ def render_classification_page(
         ]
         out.append("| " + " | ".join(cells) + " |")
     out.append("")
+    with_differential = [s for s in items if s.differential]
+    if with_differential:
+        out += ["## Differential diagnosis", "", "What each subtype can be mistaken for.", ""]
+        out += ["| Subtype | Condition | How to tell it apart |", "| --- | --- | --- |"]
+        for s in with_differential:
+            for row in s.differential:
+                cite = "; ".join(f"@{k}" for k in row.cite)
+                out.append(f"| {page_link(s)} | {_md_escape(row.condition)} | "
+                           f"{_table_safe(row.distinguish)} [{cite}] |")  # fmt: skip
+        out.append("")
     return "\n".join(out)
 
 
