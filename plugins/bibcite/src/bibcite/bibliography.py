@@ -64,6 +64,7 @@ class BibEntry:
     line: line of the entry's ``@type{`` in that file.
     fingerprint: hash of the entry's content (fields and names), a cache key for its formatting.
     entry: pybtex's entry, which formatting styles take.
+    database: every entry parsed with it, through which pybtex resolves ``crossref``.
     """
 
     key: str
@@ -72,6 +73,7 @@ class BibEntry:
     line: int
     fingerprint: str
     entry: Entry = field(compare=False, repr=False)
+    database: BibliographyData | None = field(default=None, compare=False, repr=False)
 
     @property
     def title(self) -> str:
@@ -125,10 +127,13 @@ def parse_bibliographies(sources: Sequence[BibSource]) -> tuple[Bibliography, li
     entries: list[BibEntry] = []
     first_seen: dict[str, tuple[str, str, int]] = {}  # lower-case key: (key, path, line)
     data = BibliographyData()  # one database for all files: crossref resolves across them
+    checks: list[_Check] = []
     for source in sources:
-        found, file_problems = _parse_file(source, data, first_seen, len(entries))
+        found, file_problems = _parse_file(source, data, first_seen, len(entries), checks)
         entries.extend(found)
         problems.extend(file_problems)
+    for path, key, line, entry, broken in checks:
+        problems.extend(_entry_problems(path, key, line, entry, data, broken))
     if not entries and not any(p.severity is Severity.ERROR for p in problems):
         path = sources[0].path if sources else "<bibliography>"
         problems.append(
@@ -152,11 +157,17 @@ def parse_bibliography(text: str, path: str = "<string>") -> tuple[Bibliography,
     return parse_bibliographies([BibSource(path, text)])
 
 
+#: An entry's field checks, made once every file is parsed (a crossref's parent may come later):
+#: (path, key, line, entry, whether the entry has a syntax error).
+_Check = tuple[str, str, int, Entry, bool]
+
+
 def _parse_file(
     source: BibSource,
     data: BibliographyData,
     first_seen: dict[str, tuple[str, str, int]],
     numbered: int,
+    checks: list[_Check],
 ) -> tuple[list[BibEntry], list[Problem]]:
     text, path = source.text, source.path
     found: list[Problem] = []
@@ -186,7 +197,6 @@ def _parse_file(
 
     top = top_level(text, lines)
     syntax: list[Problem] = []
-    fields: list[Problem] = []
     broken: set[int] = set()  # lines of entries with a syntax error: no field checks there
     head_lines = {key.lower(): line for _, key, line in heads}
     parsed, errors = _pybtex_parse(text, data)
@@ -196,9 +206,9 @@ def _parse_file(
         line = head_lines.get(key.lower(), 0)
         if line == 0 and broken:
             broken.add(0)  # pybtex's name for an entry without a key: reported as malformed
-        fields.extend(_entry_problems(path, key, line, entry, broken))
+        checks.append((path, key, line, entry, line in broken))
         index = numbered + len(entries) + 1
-        entries.append(BibEntry(key, index, path, line, _fingerprint(entry), entry))
+        entries.append(BibEntry(key, index, path, line, _fingerprint(entry), entry, data))
     for line, col, stray in top.stray:
         shown = stray if len(stray) <= 40 else stray[:39] + "…"
         syntax.append(
@@ -210,7 +220,15 @@ def _parse_file(
                 "Move it into an entry, or start the line with % to mark it as a comment",
             )
         )
-    return entries, found + syntax + fields
+    return entries, found + syntax
+
+
+def _field(entry: Entry, name: str, data: BibliographyData) -> str:
+    """A field or the names of a role, from the entry or, through ``crossref``, its parent."""
+    try:
+        return str(entry._find_field(name, data))
+    except KeyError:
+        return ""
 
 
 def _syntax_problems(
@@ -249,9 +267,10 @@ def _syntax_problems(
 
 
 def _entry_problems(
-    path: str, key: str, line: int, entry: Entry, broken: set[int]
+    path: str, key: str, line: int, entry: Entry, data: BibliographyData, broken: bool
 ) -> list[Problem]:
-    """An entry of an unknown type, or without a field its type needs."""
+    """An entry of an unknown type, or without a field its type needs (here or through its
+    ``crossref``)."""
     problems = []
     etype = entry.type.lower()
     if etype not in KNOWN_TYPES:
@@ -264,11 +283,9 @@ def _entry_problems(
                 f"Use one of: {', '.join(sorted(KNOWN_TYPES))}",
             )
         )
-    for name in () if line in broken else REQUIRED_FIELDS.get(etype, DEFAULT_REQUIRED):
-        if name == "author":
-            present = bool(entry.persons.get("author")) or bool(entry.persons.get("editor"))
-        else:
-            present = bool(entry.fields.get(name, "").strip())
+    for name in () if broken else REQUIRED_FIELDS.get(etype, DEFAULT_REQUIRED):
+        names = ("author", "editor") if name == "author" else (name,)
+        present = any(_field(entry, n, data).strip() for n in names)
         if not present:
             problems.append(
                 Problem(

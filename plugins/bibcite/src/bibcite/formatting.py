@@ -107,7 +107,7 @@ def _render(entry: BibEntry, style: str) -> tuple[str, str, list[_Issue]]:
         pybtex_style = _style(DEFAULT_STYLE)
     issues.extend(_latex_issues(entry))
     try:
-        rich = pybtex_style.format_entry(str(entry.index), entry.entry).text
+        rich = pybtex_style.format_entry(str(entry.index), entry.entry, entry.database).text
         markup = rich.render(_HTML)
         text = _text_of(markup)
     except Exception as exc:  # a style failing on odd input must not stop the build

@@ -174,11 +174,25 @@ def person_list(children: Any, context: dict[str, Any], role: str = "author") ->
     """All persons of ``role``, ``Last Initials`` separated by commas."""
     if children:
         raise ValueError(children)
-    persons = context["entry"].persons.get(role)
+    persons = _persons(context, role)
     if not persons:
         raise FieldIsMissing(role, context["entry"])
     result: Text = Text(", ").join([format_person(p) for p in persons])
     return result
+
+
+def _persons(context: dict[str, Any], role: str) -> list[Any]:
+    """The entry's persons of ``role``, or those of the entry it crossrefs (pybtex resolves
+    fields through ``crossref``, not names)."""
+    entry, seen = context["entry"], set()
+    bib_data = context.get("bib_data")
+    while entry is not None and entry.key not in seen:
+        seen.add(entry.key)
+        if entry.persons.get(role):
+            return list(entry.persons[role])
+        parent = entry.fields.get("crossref")
+        entry = bib_data.entries.get(parent) if bib_data is not None and parent else None
+    return []
 
 
 @node
@@ -186,7 +200,7 @@ def editor_list(children: Any, context: dict[str, Any]) -> Text:
     """``Smith J, Doe A, editors`` (``editor`` for one)."""
     if children:
         raise ValueError(children)
-    persons = context["entry"].persons.get("editor") or []
+    persons = _persons(context, "editor")
     word = "editor" if len(persons) == 1 else "editors"
     return join(sep=", ")[person_list("editor"), word].format_data(context)
 
