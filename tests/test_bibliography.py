@@ -8,8 +8,8 @@ from bibcite.bibliography import BibSource, parse_bibliographies
 from bibcite.formatting import format_entry
 from bibcite.problems import Severity
 
-A = "@article{a1,\n  author = {Alpha, A.},\n  title = {First},\n  journal = {J},\n  year = {2001}}\n"
-B = "@article{b1,\n  author = {Beta, B.},\n  title = {Second},\n  journal = {J},\n  year = {2002}}\n"
+A = "@article{a1,\n  author = {Alpha, A.},\n  title = {First},\n journal = {J}, year = {2001}}\n"
+B = "@article{b1,\n  author = {Beta, B.},\n  title = {Second},\n journal = {J}, year = {2002}}\n"
 
 
 def test_several_files_are_numbered_in_order() -> None:
