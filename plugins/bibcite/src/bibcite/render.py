@@ -147,7 +147,9 @@ def bibliography_parts(
     """Every entry in file order, numbered by position, with "Cited on:" links to each spot:
     the HTML list in pieces, for the caller to join into the page (a bibliography can be
     megabytes: no intermediate copy of it)."""
-    yield '<ol class="references bibliography">\n'
+    # Out of the search index: Zensical's refuses a page of thousands of references, and under
+    # MkDocs the index gets their text in one paragraph instead (bibcite.extension).
+    yield '<ol class="references bibliography" data-search-exclude="">\n'
     for ref in refs:
         pages = cited_on.get(ref.key, ())
         spots = "".join(
