@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
 
+from bibcite import site as site_module
 from bibcite.host import SiteConfig
-from bibcite.site import Settings, load_site
+from bibcite.problems import Severity
+from bibcite.site import WORKER_MIN_ENTRIES, Settings, complete, load_site
 from bibcite.store import FILE_NAME, Store
 
 from support import FIXTURES
@@ -107,3 +110,57 @@ def test_store_round_trip_and_atomic_batches(tmp_path: Path) -> None:
     assert store.get("a") == [1, "x"] and store.get_many(["b", "c"]) == {"b": {"k": "v"}}
     store.close()
     assert Store(tmp_path).get("b") == {"k": "v"}
+
+
+def write_large_bib(project: Path, count: int) -> None:
+    extra = "".join(
+        f"@article{{big{i},\n  author = {{Big, B.}},\n  title = {{Study {i}}},\n"
+        f"  journal = {{J}},\n  year = {{2000}},\n}}\n"
+        for i in range(count)
+    )
+    (project / "refs.bib").write_text(BIB + extra, encoding="utf-8")
+
+
+def test_a_worker_parses_a_large_bib_as_the_build_itself_would(project: Path) -> None:
+    """From WORKER_MIN_ENTRIES on, a background load parses in a worker process: until it is
+    complete, the keys come from a scan; then the site equals one made in this process."""
+    write_large_bib(project, WORKER_MIN_ENTRIES)
+    config = SiteConfig(project, project / "docs")
+    settings = Settings(("refs.bib",), cache_dir="")
+    pending = load_site(settings, config, background=True)
+    assert pending.pending is not None and pending.refs == {}
+    assert len(pending.known) == WORKER_MIN_ENTRIES + 4 and "big0" in pending.known
+    done = complete(pending, settings, config)
+    here = load_site(settings, config)
+    assert done.pending is None and here.pending is None
+    assert done.refs == here.refs and len(done.refs) == WORKER_MIN_ENTRIES + 4
+    assert done.problems == here.problems and len(here.problems) == 1  # the uncited entries
+    assert done.parsed and done.formatted == WORKER_MIN_ENTRIES + 4
+
+
+def test_a_failed_worker_is_replaced_by_the_work_here_and_said_so(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(job: object) -> Future[object]:
+        future: Future[object] = Future()
+        future.set_exception(RuntimeError("the worker died"))
+        return future
+
+    monkeypatch.setattr(site_module, "_start_worker", broken)
+    write_large_bib(project, WORKER_MIN_ENTRIES)
+    config = SiteConfig(project, project / "docs")
+    settings = Settings(("refs.bib",), cache_dir="")
+    done = complete(load_site(settings, config, background=True), settings, config)
+    assert len(done.refs) == WORKER_MIN_ENTRIES + 4
+    said = [p for p in done.problems if p.severity is Severity.INFO]
+    assert [str(p) for p in said] == [
+        "bibcite:0:0: the worker process parsing the bibliography failed (RuntimeError: the "
+        "worker died). It was parsed in the build's process instead"
+    ]
+
+
+def test_a_small_bib_is_parsed_here_even_in_the_background(project: Path) -> None:
+    site = load_site(
+        Settings(("refs.bib",)), SiteConfig(project, project / "docs"), background=True
+    )
+    assert site.pending is None and len(site.refs) == 4

@@ -25,7 +25,7 @@ from bibcite.render import (
     render_group,
     render_reference_list,
 )
-from bibcite.site import PageSource, Settings, Site, group_problems, load_site
+from bibcite.site import PageSource, Settings, Site, complete, group_problems, load_site
 from bibcite.syntax import CitationGroup, locate, register_syntax
 
 _PAGE_SOURCES = "bibcite_page_sources"
@@ -41,18 +41,38 @@ def register_page_source(md: Markdown, source: PageSource) -> None:
         sources.append(source)
 
 
-def site_for(settings: Settings, context: PageContext | None, md: Markdown | None = None) -> Site:
-    """The current build's :class:`Site`, made (and its problems reported) on first use."""
+def site_for(
+    settings: Settings,
+    context: PageContext | None,
+    md: Markdown | None = None,
+    background: bool = False,
+) -> Site:
+    """The current build's :class:`Site`, made (and its problems reported) on first use; with
+    ``background``, a large .bib may still be parsing (see :func:`completed_site`)."""
     key = (settings, (context.build, context.site) if context else None)
     site = _current.get(key)
     if site is None:
         sources: list[PageSource] = getattr(md, _PAGE_SOURCES, []) if md is not None else []
-        site = load_site(settings, context.site if context else None, sources)
+        site = load_site(settings, context.site if context else None, sources,
+                         background=background)  # fmt: skip
         _current.clear()
         _current[key] = site
         for problem in site.problems:
             current_host().report(problem)
     return site
+
+
+def completed_site(settings: Settings, context: PageContext | None) -> Site:
+    """The current build's :class:`Site` with every entry formatted (its worker waited for, and
+    the problems found since reported)."""
+    site = site_for(settings, context)
+    if site.pending is None:
+        return site
+    done = complete(site, settings, context.site if context else None)
+    _current[(settings, (context.build, context.site) if context else None)] = done
+    for problem in done.problems[len(site.problems) :]:
+        current_host().report(problem)
+    return done
 
 
 def settings_from(config: dict[str, Any]) -> Settings:
@@ -97,13 +117,27 @@ _PLACEHOLDER = re.compile(r"<!--bibcite:(\d+|references)-->|<!--bibcite:bibliogr
                           r"<!--/bibcite:bibliography-->", re.DOTALL)  # fmt: skip
 
 
+_SEARCH_TEXT = "<!--bibcite:search-text-->"
+
+
+def with_search_text(settings: Settings, context: PageContext, html: str) -> str:
+    """A deferred page's bibliography as the search index should see it: the references' text,
+    in one paragraph (a list of thousands of items costs the indexer far more for the same
+    text); :func:`finish_page` puts the list in its place."""
+    if _SEARCH_TEXT not in html:
+        return html
+    site = completed_site(settings, context)
+    text = escape_text(" ".join(ref.text for ref in site.refs.values()))
+    return html.replace(_SEARCH_TEXT, f'<p class="bibliography-search">{text}</p>', 1)
+
+
 def finish_page(settings: Settings, context: PageContext, html: str) -> str:
     """A page rendered with placeholders (:attr:`bibcite.host.Host.defer`), with its citations'
     HTML put in place: what the extension renders directly when nothing defers it."""
     groups = current_host().deferred.pop(context.path, None)
     if groups is None:
         return html
-    site = site_for(settings, context)
+    site = completed_site(settings, context)
     rendered, listing = render_page(site, settings.numbering, groups)
 
     def fill(m: re.Match[str]) -> str:
@@ -142,7 +176,7 @@ class _PageHandler:
         host = current_host()
         if host.defer and context is not None:
             host.deferred[context.path] = tuple(groups)
-            cites = any(item.key in site.refs for g in groups for item in g.items)
+            cites = any(item.key in site.known for g in groups for item in g.items)
             self._listing = "<!--bibcite:references-->" if cites else None
             return [f"<!--bibcite:{g.index}-->" for g in groups]
         rendered, self._listing = render_page(site, self.settings.numbering, groups)
@@ -157,12 +191,7 @@ class _PageHandler:
             return render_bibliography(site, context)
         if context is not None:
             current_host().deferred.setdefault(context.path, ())
-        # What the search index sees of it: the references' text, in one paragraph.
-        text = escape_text(" ".join(ref.text for ref in site.refs.values()))
-        return (
-            f'<!--bibcite:bibliography--><p class="bibliography-search">{text}</p>'
-            "<!--/bibcite:bibliography-->"
-        )
+        return f"<!--bibcite:bibliography-->{_SEARCH_TEXT}<!--/bibcite:bibliography-->"
 
     def report_unrendered(self, raws: Sequence[str]) -> None:
         """Warns about citations Markdown kept as text, and about a page whose citations are

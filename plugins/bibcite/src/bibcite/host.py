@@ -110,8 +110,12 @@ class Host:
 
 
 def log_problem(problem: Problem) -> None:
-    level = logging.ERROR if problem.severity is Severity.ERROR else logging.WARNING
-    log.log(level, "%s", problem)
+    log.log(LEVELS[problem.severity], "%s", problem)
+
+
+#: The logging level of each severity.
+LEVELS = {Severity.INFO: logging.INFO, Severity.WARNING: logging.WARNING,
+          Severity.ERROR: logging.ERROR}  # fmt: skip
 
 
 #: The host installed by an engine adapter (the MkDocs plugin), if any.

@@ -16,20 +16,26 @@ from typing import Any
 from markdown import Markdown
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from bibcite import host
-from bibcite.extension import finish_page, settings_from, site_for
-from bibcite.host import Host, PageContext, SiteConfig
-from bibcite.problems import Problem, Severity
+from bibcite.extension import (
+    completed_site,
+    finish_page,
+    settings_from,
+    site_for,
+    with_search_text,
+)
+from bibcite.host import LEVELS, Host, PageContext, SiteConfig
+from bibcite.problems import Problem
 
 log = logging.getLogger("mkdocs.plugins.bibcite")
 
 
 def _log(problem: Problem) -> None:
-    log.log(logging.ERROR if problem.severity is Severity.ERROR else logging.WARNING, "%s", problem)
+    log.log(LEVELS[problem.severity], "%s", problem)
 
 
 class BibcitePlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
@@ -50,7 +56,9 @@ class BibcitePlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         self.build = object()  # a new site index for every build
         md = Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
         self.host.page = PageContext("", "", self.site, self.build)  # no page yet: the site's
-        site = self.site_data = site_for(self.settings, self.host.page, md)
+        # In the background: MkDocs converts the pages, which need only the keys, while a
+        # worker parses a large .bib (joined in on_env).
+        site = self.site_data = site_for(self.settings, self.host.page, md, background=True)
         if site.failed:
             raise PluginError("bibcite: the bibliography has errors (see above)")
         bib_time = max(
@@ -62,6 +70,12 @@ class BibcitePlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
                 record.has_bibliography or (record.groups and _older(file.abs_dest_path, bib_time))
             ):
                 file.is_modified = lambda: True  # type: ignore[method-assign]
+
+    def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
+        site = self.site_data = completed_site(self.settings, self.host.page)
+        if site.failed:
+            raise PluginError("bibcite: the bibliography has errors (see above)")
+        return env
 
     def on_page_markdown(self, markdown: str, page: Page, **kwargs: Any) -> str:
         self.host.page = PageContext(page.file.src_uri, page.url, self.site, self.build)
@@ -77,8 +91,14 @@ class BibcitePlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             index = self.site_data.index
             record = index.pages.get(page.file.src_uri) if index else None
             if record and record.has_bibliography:
-                page.present_anchor_ids.update(f"ref-{key}" for key in self.site_data.refs)
+                page.present_anchor_ids.update(f"ref-{key}" for key in self.site_data.known)
         return html
+
+    @event_priority(100)  # before the search plugin indexes the page
+    def on_page_context(self, context: Any, page: Page, **kwargs: Any) -> Any:
+        here = PageContext(page.file.src_uri, page.url, self.site, self.build)
+        page.content = with_search_text(self.settings, here, page.content or "")
+        return context
 
     def on_post_page(self, output: str, page: Page, **kwargs: Any) -> str:
         context = PageContext(page.file.src_uri, page.url, self.site, self.build)

@@ -7,6 +7,7 @@ from enum import Enum
 
 
 class Severity(Enum):
+    INFO = "info"  # said, not a problem of the input: `--strict` does not count it
     WARNING = "warning"  # rendered anyway; `--strict` turns it into a failed build
     ERROR = "error"  # cannot be rendered: the build stops
 

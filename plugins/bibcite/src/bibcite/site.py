@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import difflib
 import importlib.util
+import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, entry_points, version
 from pathlib import Path
 
-from bibcite.bibtext import read_text
+from bibcite.bibtext import read_text, scan_keys
 from bibcite.host import SiteConfig
 from bibcite.index import PageRecord, SiteIndex, make_index, scan_page
 from bibcite.numbering import Numbering
@@ -60,6 +62,10 @@ class Site:
     problems: the site-wide problems (the .bib files, unknown keys, uncited entries).
     parsed: whether the .bib files were parsed (not taken from the cache).
     formatted: how many entries were run through the style.
+    known: the keys of the entries (while ``pending``, from a scan of the files' text).
+    pending: the worker parsing and formatting the .bib files, if one is (see
+    :func:`load_site`): ``refs`` is empty and ``problems`` has the cache's only, until
+    :func:`complete` is given the site.
     """
 
     refs: Mapping[str, Reference]
@@ -67,6 +73,8 @@ class Site:
     problems: tuple[Problem, ...]
     parsed: bool = False
     formatted: int = 0
+    known: frozenset[str] = frozenset()
+    pending: Future[_Parsed] | None = field(default=None, compare=False, repr=False)
 
     @property
     def failed(self) -> bool:
@@ -95,30 +103,122 @@ def style_key(style: str) -> str | None:
     return digest(_code_version(), version("pybtex"), found[0].value, *sources)
 
 
+#: From this many entries on, a build started with ``background`` parses and formats the .bib
+#: in a worker process while the engine converts pages (BENCHMARKS.md: at 2000 entries, pybtex
+#: takes as long as the rest of the build; at 34, starting a process costs more than it saves).
+WORKER_MIN_ENTRIES = 500
+#: How long a build waits for its worker before doing the work itself.
+WORKER_TIMEOUT_S = 600.0
+
+
 def load_site(
     settings: Settings,
     config: SiteConfig | None,
     page_sources: Sequence[PageSource] = (),
     store: Store | None = None,
+    background: bool = False,
 ) -> Site:
-    """Load the bibliography and, with a site, index its pages. Never raises on bad input."""
+    """Load the bibliography and, with a site, index its pages. Never raises on bad input.
+
+    ``background``: the caller needs only the keys until it calls :func:`complete` (the MkDocs
+    adapter renders late), so a large .bib missing from the cache is parsed in a worker."""
     project = config.project_dir if config else Path(".")
     store = store or Store(project / settings.cache_dir if settings.cache_dir else None)
-    refs, problems, parsed, formatted = _references(settings, project, store)
-    index = None
-    if config is not None:
-        index, raw = _index(config.docs_dir, page_sources, store)
-        if not any(p.severity is Severity.ERROR for p in problems):  # else: the .bib's alone
-            problems += _page_problems(index, raw, refs, settings, config)
+    job, parsed, problems = _prepare(settings, project, store)
+    pending: Future[_Parsed] | None = None
+    if job is not None and background and job.entries >= WORKER_MIN_ENTRIES:
+        pending = _start_worker(job)
+    elif job is not None:
+        parsed = _parse_and_format(job, store)
+    index = _index(config.docs_dir, page_sources, store) if config is not None else None
     if store.error:
         problems.append(Problem(settings.cache_dir, 0, 0, store.error,
                                 "The build goes on without it; check the folder"))  # fmt: skip
-    return Site(refs, index, tuple(problems), parsed, formatted)
+    if pending is not None:
+        return Site({}, index, tuple(problems), known=job.known if job else frozenset(),
+                    pending=pending)  # fmt: skip
+    return _site(parsed, index, problems, settings, config)
 
 
-def _references(
+def complete(site: Site, settings: Settings, config: SiteConfig | None) -> Site:
+    """``site`` with its worker's result: the entries, every problem, the page checks. A worker
+    that fails or takes too long is replaced by the same work in this process, and said so."""
+    if site.pending is None:
+        return site
+    problems = list(site.problems)
+    try:
+        parsed = site.pending.result(timeout=WORKER_TIMEOUT_S)
+    except Exception as exc:  # a broken pool, a timeout, an error in the worker
+        project = config.project_dir if config else Path(".")
+        store = Store(project / settings.cache_dir if settings.cache_dir else None)
+        job, parsed, _ = _prepare(settings, project, store)
+        if job is not None:
+            parsed = _parse_and_format(job, store)
+        problems.append(Problem("bibcite", 0, 0,
+            f"the worker process parsing the bibliography failed ({type(exc).__name__}: {exc})",
+            "It was parsed in the build's process instead", Severity.INFO))  # fmt: skip
+    return _site(parsed, site.index, problems, settings, config)
+
+
+def _site(
+    parsed: _Parsed,
+    index: SiteIndex | None,
+    problems: list[Problem],
+    settings: Settings,
+    config: SiteConfig | None,
+) -> Site:
+    refs = {row[0]: Reference(*row) for row in parsed.refs}
+    problems = [*problems, *(_problem(p) for p in parsed.problems)]
+    failed = any(p.severity is Severity.ERROR for p in problems)
+    if index is not None and config is not None and not failed:  # else: the .bib's alone
+        problems += _page_problems(index, refs, settings, config)
+    return Site(refs, index, tuple(problems), parsed.parsed, parsed.formatted, frozenset(refs))
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What parsing and formatting the .bib files needs (sent to a worker: plain values).
+
+    files: (path as shown, text) of each file. key: the cache key of the whole result.
+    style_key: the formatting code's digest. entries, known: from a scan of the text.
+    cache_dir: the cache's folder ("" for none).
+    """
+
+    files: tuple[tuple[str, str], ...]
+    style: str
+    badges: tuple[tuple[str, str], ...]
+    key: str
+    style_key: str
+    cache_dir: str
+    entries: int
+    known: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """The .bib files parsed and formatted: reference rows, problem rows, and what was done."""
+
+    refs: tuple[tuple[str, int, str, int, str, str], ...] = ()
+    problems: tuple[list[object], ...] = ()
+    parsed: bool = False
+    formatted: int = 0
+
+
+def _start_worker(job: _Job) -> Future[_Parsed]:
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    future = pool.submit(_parse_in_worker, job)
+    pool.shutdown(wait=False)  # the worker exits once it has returned
+    return future
+
+
+def _parse_in_worker(job: _Job) -> _Parsed:
+    return _parse_and_format(job, Store(Path(job.cache_dir) if job.cache_dir else None))
+
+
+def _prepare(
     settings: Settings, project: Path, store: Store
-) -> tuple[dict[str, Reference], list[Problem], bool, int]:
+) -> tuple[_Job | None, _Parsed, list[Problem]]:
+    """Read the .bib files: the cached result if there is one, else the job that makes it."""
     problems: list[Problem] = []
     files: list[tuple[str, str]] = []
     for name in settings.bibliography:
@@ -127,51 +227,54 @@ def _references(
         if text is not None:
             files.append((name, text))
     key_of_style = style_key(settings.style)
-    if key_of_style is not None:
-        key_of_style = digest(key_of_style, repr(settings.badges))
     if key_of_style is None:
         problems.append(Problem("bibcite", 0, 0, f"unknown formatting style '{settings.style}'",
                                 "Use 'medscape' or an installed pybtex style",
                                 Severity.ERROR))  # fmt: skip
-    if (problems and any(p.severity is Severity.ERROR for p in problems)) or key_of_style is None:
-        return {}, problems, False, 0
+    if any(p.severity is Severity.ERROR for p in problems) or key_of_style is None:
+        return None, _Parsed(), problems
+    key_of_style = digest(key_of_style, repr(settings.badges))
     whole = "bib:" + digest(key_of_style, *(part for f in files for part in f))
     cached = store.get(whole)
     if cached is not None:
-        refs = {r[0]: Reference(*r) for r in cached["refs"]}
-        return refs, problems + [_problem(p) for p in cached["problems"]], False, 0
+        rows = tuple(tuple(r) for r in cached["refs"])
+        return None, _Parsed(rows, tuple(cached["problems"])), problems
+    scanned = [key for _, text in files for key in scan_keys(text)]
+    cache = str(project / settings.cache_dir) if settings.cache_dir else ""
+    job = _Job(tuple(files), settings.style, settings.badges, whole, key_of_style, cache,
+               len(scanned), frozenset(scanned))  # fmt: skip
+    return job, _Parsed(), problems
+
+
+def _parse_and_format(job: _Job, store: Store) -> _Parsed:
+    """Parse the .bib files and format what the cache does not have; store the result."""
     # Imported here, when the cache has no table for these files: pybtex and the style take
     # 16 MB and 80 ms to import, which a build with nothing new to parse never pays.
     from bibcite.bibliography import BibSource, parse_bibliographies
     from bibcite.formatting import make_reference
 
-    bibliography, found = parse_bibliographies([BibSource(*f) for f in files])
-    problems += found
-    if any(p.severity is Severity.ERROR for p in found):
-        return {}, problems, True, 0
-    keys = {e.key: "entry:" + digest(key_of_style, e.fingerprint) for e in bibliography.entries}
+    bibliography, problems = parse_bibliographies([BibSource(*f) for f in job.files])
+    if any(p.severity is Severity.ERROR for p in problems):
+        return _Parsed((), tuple(_row(p) for p in problems), True, 0)
+    keys = {e.key: "entry:" + digest(job.style_key, e.fingerprint) for e in bibliography.entries}
     known = store.get_many(keys.values())
-    refs = {}
+    refs: list[Reference] = []
     new: dict[str, object] = {}
     for entry in bibliography.entries:
         stored = known.get(keys[entry.key])
-        if stored is not None:
-            refs[entry.key] = Reference(
-                entry.key, entry.index, entry.path, entry.line, stored[0], stored[1]
-            )  # the badges are part of the key: stored with the text and item they were in
+        if stored is not None:  # the badges are in the key: stored with the text and item
+            refs.append(Reference(entry.key, entry.index, entry.path, entry.line, *stored[:2]))
             problems += [_problem(p) for p in stored[2]]
             continue
-        ref, entry_problems = make_reference(entry, settings.style, settings.badges)
-        refs[entry.key] = ref
+        ref, entry_problems = make_reference(entry, job.style, job.badges)
+        refs.append(ref)
         problems += entry_problems
         new[keys[entry.key]] = [ref.text, ref.item, [_row(p) for p in entry_problems]]
-    formatted = len(new)
-    new[whole] = {
-        "refs": [[r.key, r.index, r.path, r.line, r.text, r.item] for r in refs.values()],
-        "problems": [_row(p) for p in problems],
-    }
+    rows = tuple((r.key, r.index, r.path, r.line, r.text, r.item) for r in refs)
+    result = _Parsed(rows, tuple(_row(p) for p in problems), True, len(new))
+    new[job.key] = {"refs": [list(r) for r in rows], "problems": list(result.problems)}
     store.put_many(new)
-    return refs, problems, True, formatted
+    return result
 
 
 def _row(p: Problem) -> list[object]:
@@ -184,16 +287,13 @@ def _problem(row: list[object]) -> Problem:
                    Severity(severity))  # fmt: skip
 
 
-def _index(
-    docs_dir: Path, page_sources: Sequence[PageSource], store: Store
-) -> tuple[SiteIndex, dict[str, str]]:
+def _index(docs_dir: Path, page_sources: Sequence[PageSource], store: Store) -> SiteIndex:
     """Every page's citations, scanned from its Markdown or taken from the cache."""
-    raw: dict[str, str] = {}  # as written, to locate problems
     texts: dict[str, str] = {}  # as bibcite sees it
     for file in sorted(docs_dir.rglob("*.md")):
         path = file.relative_to(docs_dir).as_posix()
         try:
-            text = raw[path] = file.read_text(encoding="utf-8-sig")
+            text = file.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError):
             continue  # the engine reports a page it cannot read
         for source in page_sources:
@@ -212,26 +312,27 @@ def _index(
         records.append(record)
         new[keys[path]] = [record.title, list(record.groups), record.has_bibliography]
     store.put_many(new)
-    return make_index(records), raw
+    return make_index(records)
 
 
 def _page_problems(
-    index: SiteIndex,
-    texts: Mapping[str, str],
-    refs: Mapping[str, Reference],
-    settings: Settings,
-    config: SiteConfig,
+    index: SiteIndex, refs: Mapping[str, Reference], settings: Settings, config: SiteConfig
 ) -> list[Problem]:
     """Unknown keys and malformed groups on every page, and entries no page cites."""
     problems: list[Problem] = []
     docs = _shown(config.docs_dir, config.project_dir)
     for record in index.pages.values():
         seen: dict[str, int] = {}
+        source = ""  # the page as written, read only to locate a problem
         for raw in record.groups:
             occurrence = seen.get(raw, 0)
             seen[raw] = occurrence + 1
-            problems += group_problems(raw, occurrence, f"{docs}/{record.path}",
-                                       texts[record.path], refs, settings)  # fmt: skip
+            items, error = parse_citation(raw)
+            if not error and all(item.key in refs for item in items):
+                continue
+            source = source or _read(config.docs_dir / record.path)
+            problems += group_problems(raw, occurrence, f"{docs}/{record.path}", source, refs,
+                                       settings)  # fmt: skip
     # A group written by another extension (a generated overview) has no place in its page's
     # source: not reported where the same message is reported at a place.
     located = {p.message for p in problems if p.line}
@@ -277,6 +378,13 @@ def group_problems(
         hint = f"Fix the key or add an entry '{item.key}' to {files}"
         problems.append(Problem(path, line, col, message, hint))
     return problems
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def _shown(path: Path, project: Path) -> str:
