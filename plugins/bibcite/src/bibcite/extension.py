@@ -22,6 +22,7 @@ from bibcite.numbering import Numbering, assign_numbers
 from bibcite.problems import Problem
 from bibcite.render import (
     bibliography_parts,
+    file_stem,
     render_group,
     render_reference_list,
 )
@@ -84,13 +85,18 @@ def settings_from(config: dict[str, Any]) -> Settings:
         references_title=str(config.get("references_title") or "References"),
         cache_dir=str(config.get("cache_dir", ".cache/bibcite") or ""),
         badges=tuple((str(k), str(v)) for k, v in (config.get("badges") or {}).items()),
+        export=bool(config.get("export", False)),
     )
 
 
 def render_page(
-    site: Site, numbering: Numbering, groups: Sequence[CitationGroup]
+    site: Site,
+    numbering: Numbering,
+    groups: Sequence[CitationGroup],
+    export_name: str | None = None,
 ) -> tuple[list[str], str | None]:
-    """A page's citation groups as HTML, and its reference list (None: it cites nothing)."""
+    """A page's citation groups as HTML, and its reference list (None: it cites nothing),
+    with download links named ``export_name`` if given."""
     cited = [item.key for g in groups for item in g.items]
     known = {key: site.refs[key].index for key in cited if key in site.refs}
     numbers = assign_numbers(cited, known, numbering)
@@ -103,14 +109,23 @@ def render_page(
             spots = backlinks.setdefault(item.key, [])
             if not spots or spots[-1] != g.index:
                 spots.append(g.index)
-    return rendered, render_reference_list(list(numbers), numbers, site.refs, backlinks)
+    listing = render_reference_list(list(numbers), numbers, site.refs, backlinks, export_name)
+    return rendered, listing
 
 
-def render_bibliography(site: Site, context: PageContext | None) -> str:
+def export_name(settings: Settings, context: PageContext | None) -> str | None:
+    """The name of the files a page's references download as (None: no downloads)."""
+    if not settings.export:
+        return None
+    stem = context.path.removesuffix(".md").replace("/", "-") if context else "page"
+    return file_stem(f"{stem}-references")
+
+
+def render_bibliography(site: Site, context: PageContext | None, export: bool = False) -> str:
     """Every entry, with "cited on" links from the page at ``context``."""
     cited_on = site.index.cited_on() if site.index else {}
     url_of = context.link_to if context else (lambda path: path)
-    return "".join(bibliography_parts(list(site.refs.values()), cited_on, url_of))
+    return "".join(bibliography_parts(list(site.refs.values()), cited_on, url_of, export))
 
 
 _PLACEHOLDER = re.compile(r"<!--bibcite:(\d+|references)-->|<!--bibcite:bibliography-->.*?"
@@ -138,11 +153,13 @@ def finish_page(settings: Settings, context: PageContext, html: str) -> str:
     if groups is None:
         return html
     site = completed_site(settings, context)
-    rendered, listing = render_page(site, settings.numbering, groups)
+    rendered, listing = render_page(
+        site, settings.numbering, groups, export_name(settings, context)
+    )
 
     def fill(m: re.Match[str]) -> str:
         if m.group(1) is None:
-            return render_bibliography(site, context)
+            return render_bibliography(site, context, settings.export)
         if m.group(1) == "references":
             return listing or ""
         return rendered[int(m.group(1)) - 1]
@@ -179,7 +196,9 @@ class _PageHandler:
             cites = any(item.key in site.known for g in groups for item in g.items)
             self._listing = "<!--bibcite:references-->" if cites else None
             return [f"<!--bibcite:{g.index}-->" for g in groups]
-        rendered, self._listing = render_page(site, self.settings.numbering, groups)
+        rendered, self._listing = render_page(
+            site, self.settings.numbering, groups, export_name(self.settings, context)
+        )
         return rendered
 
     def reference_list(self) -> str | None:
@@ -188,7 +207,7 @@ class _PageHandler:
     def bibliography(self) -> str:
         site, context = self._page()
         if not current_host().defer:
-            return render_bibliography(site, context)
+            return render_bibliography(site, context, self.settings.export)
         if context is not None:
             current_host().deferred.setdefault(context.path, ())
         return f"<!--bibcite:bibliography-->{_SEARCH_TEXT}<!--/bibcite:bibliography-->"
@@ -257,6 +276,7 @@ class BibciteExtension(Extension):
             "references_title": ["References", "the heading of each page's reference list"],
             "cache_dir": [".cache/bibcite", "the cache's folder ('' for none)"],
             "badges": [{}, "field: label, shown after each reference with that field"],
+            "export": [False, "BibTeX and RIS downloads of the references"],
         }
         super().__init__(**kwargs)
 

@@ -7,8 +7,10 @@ field); a style that fails on an entry yields a minimal fallback (``key. Title.`
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import html
+import json
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Sequence
@@ -22,6 +24,7 @@ from pybtex.plugin import find_plugin
 from pybtex.richtext import Text
 
 from bibcite.bibliography import BibEntry
+from bibcite.entry_data import entry_bibtex, entry_csl
 from bibcite.escaping import escape_attribute, escape_text
 from bibcite.problems import Problem, Severity
 from bibcite.reference import Reference
@@ -153,12 +156,16 @@ def format_entry(
 
 
 def make_reference(
-    entry: BibEntry, style: str = DEFAULT_STYLE, badges: Sequence[tuple[str, str]] = ()
+    entry: BibEntry,
+    style: str = DEFAULT_STYLE,
+    badges: Sequence[tuple[str, str]] = (),
+    export: bool = False,
 ) -> tuple[Reference, list[Problem]]:
     """An entry ready for pages: formatted, with its badges and its PubMed, DOI or web links.
 
     ``badges``: (field, label) pairs; an entry with the field gets the label, its ``{}`` the
-    field's value (hyphens as spaces), after its text: in lists, in tooltips and in search."""
+    field's value (hyphens as spaces), after its text: in lists, in tooltips and in search.
+    ``export``: also keep the entry as BibTeX and CSL-JSON, for readers to download."""
     formatted, problems = format_entry(entry, style)
     shown = [
         (name, label.replace("{}", str(entry.entry.fields[name]).replace("-", " ")))
@@ -167,7 +174,11 @@ def make_reference(
     ]
     text = formatted.text + "".join(f" [{label}]" for _, label in shown)
     item = reference_item(entry, formatted.text, formatted.html, shown)
-    return Reference(entry.key, entry.index, entry.path, entry.line, text, item), problems
+    ref = Reference(entry.key, entry.index, entry.path, entry.line, text, item)
+    if export:
+        csl = json.dumps(entry_csl(entry), ensure_ascii=False, sort_keys=True)
+        ref = dataclasses.replace(ref, bibtex=entry_bibtex(entry), csl=csl)
+    return ref, problems
 
 
 def _problems(entry: BibEntry, issues: list[_Issue]) -> list[Problem]:

@@ -16,6 +16,8 @@ class Reference:
     text: the formatted reference as plain text (tooltips, search).
     item: the inner HTML of its list item: the formatted reference and its links (PubMed and
     DOI, or the web page), every value escaped. The same on every page that lists it.
+    bibtex: the entry as a standalone BibTeX record; csl: the entry as a CSL-JSON item (a JSON
+    object). Both ``""`` unless the site exports references (:mod:`bibcite.export`).
     """
 
     key: str
@@ -24,3 +26,5 @@ class Reference:
     line: int
     text: str
     item: str
+    bibtex: str = ""
+    csl: str = ""

@@ -9,9 +9,11 @@ HTML comes escaped from :mod:`bibcite.compiler`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from bibcite.escaping import escape_attribute, escape_text, title_attribute
+from bibcite.export import FORMATS, data_url, export_texts
 from bibcite.index import CitingPage
 from bibcite.numbering import compress, format_run
 from bibcite.reference import Reference
@@ -127,8 +129,10 @@ def render_reference_list(
     numbers: Mapping[str, int],
     refs: Mapping[str, Reference],
     backlinks: Mapping[str, Sequence[int]],
+    export_name: str | None = None,
 ) -> str:
-    """The page's References: cited entries by number, each with backlinks to its citations."""
+    """The page's References: cited entries by number, each with backlinks to its citations;
+    with ``export_name``, followed by links to download them (``export_name.bib`` …)."""
     # Left out of the search index: a search finds the pages that discuss a term, not every
     # page citing a paper with it in the title (the References page indexes every entry).
     items = [
@@ -136,19 +140,52 @@ def render_reference_list(
         f"{_backlinks(backlinks.get(key, ()))}</li>\n"
         for key in sorted(keys, key=numbers.__getitem__)
     ]
-    return f'<ol class="references" data-search-exclude="">\n{"".join(items)}</ol>'
+    listing = f'<ol class="references" data-search-exclude="">\n{"".join(items)}</ol>'
+    if export_name is None:
+        return listing
+    cited = [refs[key] for key in sorted(keys, key=numbers.__getitem__)]
+    links = export_links(cited, export_name, "these references")
+    return (
+        f'{listing}\n<p class="references-export"{_EXCLUDED}>Download these references: {links}</p>'
+    )
+
+
+def export_links(refs: Sequence[Reference], name: str, what: str) -> str:
+    """Links that download ``refs`` as BibTeX and as RIS (files ``name.bib``, ``name.ris``);
+    ``what`` completes each link's accessible name ("Download <what> as RIS")."""
+    texts = export_texts([r.bibtex for r in refs], [r.csl for r in refs])
+    return " ".join(
+        f'<a class="reference-download" download="{escape_attribute(name)}.{suffix}" '
+        f'href="{escape_attribute(data_url(texts[suffix], media_type))}" '
+        f'aria-label="Download {escape_attribute(what)} as {label}">{label}</a>'
+        for label, suffix, media_type in FORMATS
+    )
+
+
+def _download_line(label: str, links: str) -> str:
+    return f'<p class="references-export"{_EXCLUDED}>{label}: {links}</p>'
+
+
+def file_stem(text: str) -> str:
+    """A file name made of ``text``: letters, digits, ``.``, ``_`` and ``-`` only."""
+    return re.sub(r"[^\w.-]+", "-", text).strip("-.") or "references"
 
 
 def bibliography_parts(
     refs: Sequence[Reference],
     cited_on: Mapping[str, Sequence[CitingPage]],
     url_of: Callable[[str], str],
+    export: bool = False,
 ) -> Iterator[str]:
     """Every entry in file order, numbered by position, with "Cited on:" links to each spot:
     the HTML list in pieces, for the caller to join into the page (a bibliography can be
-    megabytes: no intermediate copy of it)."""
+    megabytes: no intermediate copy of it). With ``export``, each entry and the whole list can
+    be downloaded as BibTeX and RIS."""
     # Out of the search index: Zensical's refuses a page of thousands of references, and under
     # MkDocs the index gets their text in one paragraph instead (bibcite.extension).
+    if export:
+        links = export_links(refs, "bibliography", "the whole bibliography")
+        yield _download_line("Download the whole bibliography", links) + "\n"
     yield '<ol class="references bibliography" data-search-exclude="">\n'
     for ref in refs:
         pages = cited_on.get(ref.key, ())
@@ -157,9 +194,13 @@ def bibliography_parts(
             for n, page in enumerate(pages)
         )
         where = f"Cited on: {spots}" if pages else "Not cited on any page."
+        download = ""
+        if export:
+            links = export_links([ref], file_stem(ref.key), f"reference {ref.index}")
+            download = f'<div class="reference-export"{_EXCLUDED}>Download: {links}</div>'
         yield (
             f'<li id="{ref_id(ref.key)}" value="{ref.index}">{ref.item}'
-            f'<div class="cited-on" data-search-exclude="">{where}</div></li>\n'
+            f'<div class="cited-on" data-search-exclude="">{where}</div>{download}</li>\n'
         )
     yield "</ol>"
 

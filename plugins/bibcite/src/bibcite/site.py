@@ -43,6 +43,8 @@ class Settings:
     cache_dir: where the cache lives, relative to the project folder ("" for none).
     badges: (field, label) pairs shown after each reference that has the field (``{}`` in the
     label is the field's value), e.g. ``("evidence", "{}")``.
+    export: readers can download the references as BibTeX and RIS (each page's, each entry's
+    on the bibliography, and the whole bibliography).
     """
 
     bibliography: tuple[str, ...]
@@ -51,6 +53,7 @@ class Settings:
     references_title: str = "References"
     cache_dir: str = ".cache/bibcite"
     badges: tuple[tuple[str, str], ...] = ()
+    export: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ def style_key(style: str) -> str | None:
     module = found[0].value.split(":")[0]
     sources = [
         Path(spec.origin).read_bytes()
-        for name in (module, "bibcite.formatting")  # the style's code, and bibcite's around it
+        for name in (module, "bibcite.formatting", "bibcite.entry_data")  # and bibcite's around it
         if (spec := importlib.util.find_spec(name)) and spec.origin
     ]
     return digest(_code_version(), version("pybtex"), found[0].value, *sources)
@@ -187,6 +190,7 @@ class _Job:
     files: tuple[tuple[str, str], ...]
     style: str
     badges: tuple[tuple[str, str], ...]
+    export: bool
     key: str
     style_key: str
     cache_dir: str
@@ -198,7 +202,7 @@ class _Job:
 class _Parsed:
     """The .bib files parsed and formatted: reference rows, problem rows, and what was done."""
 
-    refs: tuple[tuple[str, int, str, int, str, str], ...] = ()
+    refs: tuple[tuple[str, int, str, int, str, str, str, str], ...] = ()
     problems: tuple[list[object], ...] = ()
     parsed: bool = False
     formatted: int = 0
@@ -233,7 +237,7 @@ def _prepare(
                                 Severity.ERROR))  # fmt: skip
     if any(p.severity is Severity.ERROR for p in problems) or key_of_style is None:
         return None, _Parsed(), problems
-    key_of_style = digest(key_of_style, repr(settings.badges))
+    key_of_style = digest(key_of_style, repr(settings.badges), repr(settings.export))
     whole = "bib:" + digest(key_of_style, *(part for f in files for part in f))
     cached = store.get(whole)
     if cached is not None:
@@ -241,8 +245,8 @@ def _prepare(
         return None, _Parsed(rows, tuple(cached["problems"])), problems
     scanned = [key for _, text in files for key in scan_keys(text)]
     cache = str(project / settings.cache_dir) if settings.cache_dir else ""
-    job = _Job(tuple(files), settings.style, settings.badges, whole, key_of_style, cache,
-               len(scanned), frozenset(scanned))  # fmt: skip
+    job = _Job(tuple(files), settings.style, settings.badges, settings.export, whole,
+               key_of_style, cache, len(scanned), frozenset(scanned))  # fmt: skip
     return job, _Parsed(), problems
 
 
@@ -263,14 +267,15 @@ def _parse_and_format(job: _Job, store: Store) -> _Parsed:
     for entry in bibliography.entries:
         stored = known.get(keys[entry.key])
         if stored is not None:  # the badges are in the key: stored with the text and item
-            refs.append(Reference(entry.key, entry.index, entry.path, entry.line, *stored[:2]))
-            problems += [_problem(p) for p in stored[2]]
+            refs.append(Reference(entry.key, entry.index, entry.path, entry.line, *stored[:4]))
+            problems += [_problem(p) for p in stored[4]]
             continue
-        ref, entry_problems = make_reference(entry, job.style, job.badges)
+        ref, entry_problems = make_reference(entry, job.style, job.badges, job.export)
         refs.append(ref)
         problems += entry_problems
-        new[keys[entry.key]] = [ref.text, ref.item, [_row(p) for p in entry_problems]]
-    rows = tuple((r.key, r.index, r.path, r.line, r.text, r.item) for r in refs)
+        new[keys[entry.key]] = [ref.text, ref.item, ref.bibtex, ref.csl,
+                                [_row(p) for p in entry_problems]]  # fmt: skip
+    rows = tuple((r.key, r.index, r.path, r.line, r.text, r.item, r.bibtex, r.csl) for r in refs)
     result = _Parsed(rows, tuple(_row(p) for p in problems), True, len(new))
     new[job.key] = {"refs": [list(r) for r in rows], "problems": list(result.problems)}
     store.put_many(new)
