@@ -20,6 +20,7 @@ from bibcite.escaping import escape_text
 from bibcite.host import PageContext, current_host, page_context
 from bibcite.numbering import Numbering, assign_numbers
 from bibcite.problems import Problem
+from bibcite.reference import Reference
 from bibcite.render import (
     bibliography_parts,
     file_stem,
@@ -27,7 +28,7 @@ from bibcite.render import (
     render_reference_list,
 )
 from bibcite.site import PageSource, Settings, Site, complete, group_problems, load_site
-from bibcite.syntax import CitationGroup, locate, register_syntax
+from bibcite.syntax import CitationGroup, locate, parse_citation, register_syntax
 
 _PAGE_SOURCES = "bibcite_page_sources"
 _current: dict[tuple[Settings, object], Site] = {}  # the current build's site, one entry
@@ -74,6 +75,23 @@ def completed_site(settings: Settings, context: PageContext | None) -> Site:
     for problem in done.problems[len(site.problems) :]:
         current_host().report(problem)
     return done
+
+
+def cited_references(md: Markdown) -> list[Reference]:
+    """The entries the page ``md`` is rendering cites, in order of first citation, as the
+    site's index found them (unknown keys left out). Empty outside a site."""
+    bibcite = next((e for e in md.registeredExtensions if isinstance(e, BibciteExtension)), None)
+    context = page_context(md)
+    if bibcite is None or context is None:
+        return []
+    settings = settings_from(bibcite.getConfigs())
+    site_for(settings, context, md)
+    site = completed_site(settings, context)
+    record = site.index.pages.get(context.path) if site.index else None
+    keys = [
+        item.key for raw in (record.groups if record else ()) for item in parse_citation(raw)[0]
+    ]
+    return [site.refs[key] for key in dict.fromkeys(keys) if key in site.refs]
 
 
 def settings_from(config: dict[str, Any]) -> Settings:

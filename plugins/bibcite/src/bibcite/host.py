@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 import posixpath
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,8 @@ class PageContext:
     build: an object that is new for every build (a new index is made for each).
     engine_links: the engine rewrites links in raw HTML as it does Markdown links (Zensical),
     so a link to another page is written to its source (``../a.md``), not to its URL.
+    meta: the page's metadata as the engine's templates see it (``page.meta``): an extension
+    may add to it, e.g. tags for the page's ``<head>``.
     """
 
     path: str
@@ -59,6 +61,9 @@ class PageContext:
     site: SiteConfig
     build: object
     engine_links: bool = False
+    meta: MutableMapping[str, Any] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     def link_to(self, path: str) -> str:
         """A link from this page to the page whose source is ``path`` (docs-relative)."""
@@ -146,5 +151,10 @@ def page_context(md: Markdown) -> PageContext | None:
     )
     # Zensical renders one build per configuration object.
     return PageContext(
-        str(context.page.path), str(context.page.url), site, build=id(config), engine_links=True
+        str(context.page.path),
+        str(context.page.url),
+        site,
+        build=id(config),
+        engine_links=True,
+        meta=context.page.meta,
     )

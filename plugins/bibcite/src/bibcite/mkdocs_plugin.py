@@ -78,7 +78,9 @@ class BibcitePlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         return env
 
     def on_page_markdown(self, markdown: str, page: Page, **kwargs: Any) -> str:
-        self.host.page = PageContext(page.file.src_uri, page.url, self.site, self.build)
+        self.host.page = PageContext(
+            page.file.src_uri, page.url, self.site, self.build, meta=page.meta
+        )
         return markdown
 
     def on_page_content(self, html: str, page: Page, **kwargs: Any) -> str:

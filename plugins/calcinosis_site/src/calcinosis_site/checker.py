@@ -27,6 +27,7 @@ from calcinosis_site.model import (
     FieldPath,
     Position,
     Subtype,
+    Treatment,
     citation_keys_in,
 )
 
@@ -175,6 +176,7 @@ class _Checker:
         facts = self._facts(data)
         reviewed = self._date(data, "reviewed")
         differential = self._differential(data)
+        treatments = self._treatments(data)
         if len(self.problems) > before or missing or name is None or summary is None:
             return None
         if facts is None or classification is None:
@@ -198,6 +200,7 @@ class _Checker:
             positions=MappingProxyType(positions),
             reviewed=reviewed,
             differential=differential,
+            treatments=treatments,
         )
 
     def _date(self, data: dict[Any, Any], field: str) -> str | None:
@@ -212,34 +215,41 @@ class _Checker:
         return text
 
     def _differential(self, data: dict[Any, Any]) -> tuple[Differential, ...]:
-        value = data.get("differential", [])
+        rows = self._rows(data, "differential", ("condition", "distinguish"))
+        return tuple(Differential(texts[0], texts[1], keys, line) for texts, keys, line in rows)
+
+    def _treatments(self, data: dict[Any, Any]) -> tuple[Treatment, ...]:
+        rows = self._rows(data, "treatments", ("name",))
+        return tuple(Treatment(texts[0], keys, line) for texts, keys, line in rows)
+
+    def _rows(
+        self, data: dict[Any, Any], field: str, columns: tuple[str, ...]
+    ) -> list[tuple[list[str], tuple[str, ...], int]]:
+        """The rows of a list field whose rows are texts and a ``cite``: (texts, keys, line)."""
+        value = data.get(field, [])
         if not isinstance(value, list):
-            self._wrong_type(("differential",), "a list of rows", value, _EXAMPLES["differential"])
-            return ()
+            self._wrong_type((field,), "a list of rows", value, _EXAMPLES[field])
+            return []
         rows = []
         for i, row in enumerate(value):
-            path: FieldPath = ("differential", i)
-            if not isinstance(row, dict) or set(row) != {"condition", "distinguish", "cite"}:
+            path: FieldPath = (field, i)
+            if not isinstance(row, dict) or set(row) != {*columns, "cite"}:
                 self.error(
                     path,
-                    f"row {i + 1} of 'differential' must have exactly condition, distinguish "
-                    "and cite",
-                    f"Write it like `{_EXAMPLES['differential']}`",
+                    f"row {i + 1} of '{field}' must have exactly {', '.join(columns)} and cite",
+                    f"Write it like `{_EXAMPLES[field]}`",
                     value=True,
                 )
                 continue
-            texts = [row[k] for k in ("condition", "distinguish")]
+            texts = [row[k] for k in columns]
             keys = self._cite(path, row)
             if not all(isinstance(t, str) and t.strip() for t in texts) or keys is None:
                 if keys is not None:
-                    message = f"row {i + 1} of 'differential' has an empty text"
-                    hint = "Name the condition and how to tell it apart"
-                    self.error(path, message, hint, value=True)
+                    message = f"row {i + 1} of '{field}' has an empty text"
+                    self.error(path, message, f"Fill in {' and '.join(columns)}", value=True)
                 continue
-            rows.append(
-                Differential(texts[0].strip(), texts[1].strip(), keys, self.at(path, True)[0])
-            )
-        return tuple(rows)
+            rows.append(([t.strip() for t in texts], keys, self.at(path, True)[0]))
+        return rows
 
     def _wrong_type(self, path: FieldPath, expected: str, got: Any, example: str) -> None:
         field = ".".join(str(p) for p in path)

@@ -11,6 +11,7 @@ hold. Problems go to bibcite's host, like bibcite's own.
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,8 +25,9 @@ from markdown.preprocessors import Preprocessor
 
 from bibcite import PageContext, Problem, page_context, register_page_source
 from bibcite.bibliography import load_bibliography
-from bibcite.extension import BibciteExtension, settings_from
-from bibcite.host import current_host
+from bibcite.extension import BibciteExtension, cited_references, settings_from
+from bibcite.host import current_host, page_url
+from calcinosis_site.metadata import Condition, PageInfo, cite_this_page, condition_of, head_html
 from calcinosis_site.model import TYPICAL_FACTS
 from calcinosis_site.subtypes import (
     Subtype,
@@ -55,6 +57,9 @@ class SubtypeExtension(Extension):
         self.config = {
             "subtypes_dir": ["subtypes", "the folder of the subtype sources, in the docs folder"],
             "classification_page": ["classification.md", "the page of the overview"],
+            "site_name": ["", "the site's name, as pages are cited"],
+            "site_url": ["", "the hosted site's address ('': no citation and no metadata)"],
+            "editors": ["", "who edits the site, as pages are cited"],
         }
         super().__init__(**kwargs)
 
@@ -64,7 +69,9 @@ class SubtypeExtension(Extension):
         classification = str(self.getConfig("classification_page"))
         pages = _Pages(md, prefix, classification)
         register_page_source(md, pages.source)
-        md.preprocessors.register(_SubtypePreprocessor(md, pages), "calcinosis_site", 25)
+        site = (str(self.getConfig("site_name")), str(self.getConfig("site_url")),
+                str(self.getConfig("editors")))  # fmt: skip
+        md.preprocessors.register(_SubtypePreprocessor(md, pages, site), "calcinosis_site", 25)
 
 
 class _Pages:
@@ -117,18 +124,7 @@ class _Pages:
         subtype = self._subtype(path, context)
         if subtype is not None:
             return subtype.reviewed
-        try:
-            text = (context.site.docs_dir / path).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
-            return None
-        front = _FRONT_MATTER.match(text)
-        if front is None:
-            return None
-        try:
-            meta = yaml.safe_load(front.group(1))
-        except yaml.YAMLError:
-            return None  # the engine reports front matter it cannot read
-        value = meta.get("reviewed") if isinstance(meta, dict) else None
+        value = front_matter(context.site.docs_dir / path).get("reviewed")
         if isinstance(value, datetime.date):
             return value.isoformat()
         return value if isinstance(value, str) and _ISO_DATE.fullmatch(value) else None
@@ -165,16 +161,65 @@ class _Pages:
 
 
 class _SubtypePreprocessor(Preprocessor):
-    def __init__(self, md: Markdown, pages: _Pages) -> None:
+    def __init__(self, md: Markdown, pages: _Pages, site: tuple[str, str, str]) -> None:
         super().__init__(md)
         self.pages = pages
+        self.site_name, self.site_url, self.editors = site
 
     def run(self, lines: list[str]) -> list[str]:
         context = page_context(self.md)
         if context is None:
             return lines
         rendered = self.pages.render(context.path, "\n".join(lines), context)
+        if self.site_url:
+            page = self._page_info(rendered, context)
+            works = [json.loads(ref.csl) for ref in cited_references(self.md) if ref.csl]
+            context.meta["head_tags"] = head_html(page, works, self._condition(context))
+            rendered += "\n\n" + cite_this_page(page) + "\n"
         return rendered.split("\n")
+
+    def _page_info(self, rendered: str, context: PageContext) -> PageInfo:
+        subtype = self.pages._subtype(context.path, context)
+        title = subtype.name if subtype else _first_title(rendered) or context.path
+        return PageInfo(
+            title=title,
+            url=self.site_url.rstrip("/") + "/" + page_url(context.path, True),
+            reviewed=self.pages._reviewed(context.path, context),
+            site_name=self.site_name,
+            site_url=self.site_url,
+            editors=self.editors,
+        )
+
+    def _condition(self, context: PageContext) -> Condition | None:
+        """What the page is about: its subtype, or the ``condition:`` of its front matter."""
+        subtype = self.pages._subtype(context.path, context)
+        if subtype is not None:
+            return condition_of(subtype)
+        value = front_matter(context.site.docs_dir / context.path).get("condition")
+        if isinstance(value, dict) and value.get("name"):
+            return Condition(str(value["name"]), code=str(value.get("icd10", "")))
+        return None
+
+
+def _first_title(markdown: str) -> str:
+    line = next((x for x in markdown.split("\n") if x.startswith("# ")), "")
+    return re.sub(r"[*_`]", "", line[2:]).strip()
+
+
+def front_matter(file: Path) -> dict[str, Any]:
+    """The YAML front matter of a page ({} if it has none or the engine will report it)."""
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    found = _FRONT_MATTER.match(text)
+    if found is None:
+        return {}
+    try:
+        meta = yaml.safe_load(found.group(1))
+    except yaml.YAMLError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def typical_fact_problems(

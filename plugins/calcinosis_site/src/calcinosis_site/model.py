@@ -32,7 +32,14 @@ LAB_VALUES: tuple[str, ...] = ("normal", "raised", "variable")
 NOT_DOCUMENTED = "Not documented in the cited sources"
 
 REQUIRED_FIELDS: tuple[str, ...] = ("name", "classification", "summary", "facts")
-OPTIONAL_FIELDS: tuple[str, ...] = ("aliases", "parent", "order", "reviewed", "differential")
+OPTIONAL_FIELDS: tuple[str, ...] = (
+    "aliases",
+    "parent",
+    "order",
+    "reviewed",
+    "differential",
+    "treatments",
+)
 FIELDS: tuple[str, ...] = (
     "name",
     "aliases",
@@ -43,6 +50,7 @@ FIELDS: tuple[str, ...] = (
     "facts",
     "reviewed",
     "differential",
+    "treatments",
 )
 #: Facts that present what is typical: resting on case reports alone, they mislead.
 TYPICAL_FACTS: tuple[str, ...] = ("age", "sex", "sites", "associations")
@@ -62,6 +70,7 @@ _EXAMPLES: Mapping[str, str] = {
     "reviewed": "reviewed: 2026-12-02",
     "differential": 'differential: [{condition: "Gout", distinguish: "Urate crystals", '
     "cite: [key]}]",
+    "treatments": 'treatments: [{name: "Surgical excision", cite: [key]}]',
 }
 #: Labels of the at-a-glance rows and of the comparison table columns.
 FACT_LABELS: Mapping[str, str] = {
@@ -103,6 +112,16 @@ class Differential:
 
     condition: str
     distinguish: str
+    cite: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class Treatment:
+    """One treatment reported for a subtype (its structured data, e.g. schema.org's
+    ``possibleTreatment``): name, the citation keys that report it, its line in the source."""
+
+    name: str
     cite: tuple[str, ...]
     line: int
 
@@ -175,6 +194,7 @@ class Subtype:
         ``facts.age``, ``facts.age.cite``), and of each list item (``facts.age.cite.0``).
     reviewed: the date the page was last reviewed (ISO ``YYYY-MM-DD``), or ``None``.
     differential: the conditions it can be mistaken for, in source order.
+    treatments: the treatments reported for it, in source order.
     """
 
     slug: str
@@ -191,6 +211,7 @@ class Subtype:
     positions: Mapping[str, tuple[int, int]]
     reviewed: str | None = None
     differential: tuple[Differential, ...] = ()
+    treatments: tuple[Treatment, ...] = ()
 
     @property
     def field_lines(self) -> Mapping[str, int]:

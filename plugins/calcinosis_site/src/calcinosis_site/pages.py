@@ -81,6 +81,8 @@ def render_subtype_page(
         ("Kind", _kind_cell(subtype, by_slug, link)),
         *((FACT_LABELS[k], _fact_cell(subtype.facts.get(k))) for k in FACT_KEYS),
     ]
+    if subtype.treatments:
+        rows.append(("Treatments reported", _treatments_cell(subtype)))
     out += ['!!! abstract "At a glance"', "", "    | Feature | Details |", "    | --- | --- |"]
     out += [f"    | {label} | {cell} |" for label, cell in rows]
     out += ["", "## Place in the classification", ""]
@@ -115,6 +117,12 @@ def render_subtype_page(
     out.append("")
     body = subtype.body.rstrip("\n") + "\n"
     return "\n".join(out) + "\n" + body + differential_section(subtype)
+
+
+def _treatments_cell(subtype: Subtype) -> str:
+    return "; ".join(
+        f"{_md_escape(t.name)} [{'; '.join(f'@{k}' for k in t.cite)}]" for t in subtype.treatments
+    )
 
 
 def differential_section(subtype: Subtype) -> str:
