@@ -45,9 +45,9 @@ site: $(STAMP) $(NODE_STAMP)
 zensical: $(STAMP)
 	$(BIN)/python -m bibcite.zensical_build -f zensical.yml
 
-# README screenshots of a subtype page, light and dark (docs/assets/screenshots/).
+# README screenshots of a subtype page, light and dark (.github/screenshots/).
 screenshots: $(STAMP) chromium
-	PYTHONPATH=tests $(BIN)/python -m browser.screenshots docs/assets/screenshots
+	PYTHONPATH=tests $(BIN)/python -m browser.screenshots .github/screenshots
 
 serve: $(STAMP)
 	$(BIN)/mkdocs serve

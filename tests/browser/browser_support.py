@@ -91,7 +91,13 @@ class Site:
         return url.startswith(self.base_url)
 
     def search_index(self) -> list[dict[str, str]]:
-        data = json.loads((self.root / "search" / "search_index.json").read_text("utf-8"))
+        """The search index's documents (the offline bundle has only its ``.js`` copy)."""
+        folder = self.root / "search"
+        if (folder / "search_index.json").is_file():
+            data = json.loads((folder / "search_index.json").read_text("utf-8"))
+        else:
+            script = (folder / "search_index.js").read_text("utf-8")
+            data = json.loads(script[script.index("{") : script.rindex("}") + 1])
         docs: list[dict[str, str]] = data["docs"]
         return docs
 

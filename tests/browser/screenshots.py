@@ -52,7 +52,7 @@ def take(out_dir: Path, page_path: str) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("out_dir", nargs="?", type=Path, default=Path("docs/assets/screenshots"))
+    parser.add_argument("out_dir", nargs="?", type=Path, default=Path(".github/screenshots"))
     parser.add_argument("--page", default="subtypes/dystrophic/", help="page path in the site")
     args = parser.parse_args(argv)
     try:

@@ -4,8 +4,10 @@ Material's ``offline`` plugin makes search work from ``file://`` with the iframe
 but by default it loads that shim from unpkg.com at view time. ``mkdocs.offline.yml`` lists a
 local copy in ``extra.polyfills`` instead (the plugin then adds no CDN URL), and this hook puts
 that file into the build, copied from the npm package pinned in ``package-lock.json``
-(``make node_modules``). It also removes what the offline bundle must not carry: source maps
-and the server-only ``404.html`` and sitemaps.
+(``make node_modules``). It also removes what the offline bundle must not carry: source maps,
+the server-only ``404.html`` and sitemaps, the search index's JSON copy (the offline plugin's
+``search_index.js`` is the one read from ``file://``) and the search languages the site does not
+use (Thai word segmentation alone is 677 KB).
 """
 
 from __future__ import annotations
@@ -83,6 +85,53 @@ def remove_server_only(site_dir: Path) -> None:
         (site_dir / name).unlink(missing_ok=True)
 
 
+#: Lunr's language support, under ``assets/javascripts/lunr``: what any language but English
+#: needs, and the extra file some need (Material's search worker loads these by name).
+LUNR_DIR = Path("assets", "javascripts", "lunr")
+LUNR_SHARED = ("min/lunr.stemmer.support.min.js", "min/lunr.multi.min.js")
+LUNR_EXTRA = {"ja": "tinyseg.js", "th": "wordcut.js"}
+
+
+def lunr_files_needed(languages: list[str]) -> set[str]:
+    """The files under :data:`LUNR_DIR` that search in ``languages`` loads."""
+    others = [lang for lang in languages if lang != "en"]
+    if not others:
+        return set()
+    needed = set(LUNR_SHARED)
+    for lang in others:
+        needed.add(f"min/lunr.{lang}.min.js")
+        if lang in LUNR_EXTRA:
+            needed.add(LUNR_EXTRA[lang])
+    return needed
+
+
+def remove_unused_search_files(site_dir: Path, languages: list[str]) -> list[str]:
+    """Delete the JSON copy of the search index and the lunr files no language of the site
+    needs; return what was deleted (relative paths)."""
+    removed = []
+    index_json = site_dir / "search" / "search_index.json"
+    if (site_dir / "search" / "search_index.js").is_file() and index_json.is_file():
+        index_json.unlink()
+        removed.append("search/search_index.json")
+    lunr = site_dir / LUNR_DIR
+    needed = lunr_files_needed(languages)
+    for path in sorted(lunr.rglob("*.js")) if lunr.is_dir() else []:
+        name = path.relative_to(lunr).as_posix()
+        if name not in needed:
+            path.unlink()
+            removed.append((LUNR_DIR / name).as_posix())
+    return removed
+
+
+def search_languages(config: MkDocsConfig) -> list[str]:
+    """The languages of the search plugin (its ``lang``, else the theme's language)."""
+    search = config.plugins.get("material/search") or config.plugins.get("search")
+    lang = getattr(search, "config", {}).get("lang") if search is not None else None
+    if not lang:
+        lang = [config.theme.get("language", "en")]
+    return [str(x) for x in lang] if isinstance(lang, list) else [str(lang)]
+
+
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     # Fail early, before the build, if the polyfill entry is wrong.
     shim_destination(config)
@@ -97,3 +146,4 @@ def on_post_build(config: MkDocsConfig) -> None:
     copy_shim(project_dir, site_dir, shim_destination(config))
     strip_source_maps(site_dir)
     remove_server_only(site_dir)
+    remove_unused_search_files(site_dir, search_languages(config))
