@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import schema_org
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 
@@ -22,7 +23,12 @@ pytestmark = pytest.mark.slow
 
 # Pages (or sections) that are about the site, not clinical prose: they need no citations.
 NOT_CLINICAL_PAGES = {"about/index.html", "references/index.html", "404.html"}
-NOT_CLINICAL_SECTIONS = {"How to use this site", "Place in the classification", "References"}
+NOT_CLINICAL_SECTIONS = {
+    "How to use this site",
+    "Place in the classification",
+    "References",
+    "Cite this page",
+}
 NOT_CLINICAL_INTROS = {"classification/index.html"}  # generated framing text above the diagram
 # Not statements: names, cross-references to other pages, admonition titles.
 NOT_STATEMENTS = re.compile(r"^(Also called:|See )")
@@ -308,3 +314,62 @@ def test_adding_a_subtype_needs_its_source_and_a_nav_line(tmp_path: Path) -> Non
     assert any(d["location"].startswith("subtypes/zzexample/") for d in index["docs"])
     # and the page of its parent links to it
     assert "zzexample" in result.article("subtypes/idiopathic/index.html")
+
+
+# --- structured data: schema.org JSON-LD and Google Scholar's tags ---------------------------
+
+_JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.DOTALL)
+_META = re.compile(r'<meta name="(citation_[a-z_]+)" content="([^"]*)"')
+
+
+def _head(page: str) -> str:
+    return page[: page.index("</head>")]
+
+
+def _content_pages(site: Build) -> list[str]:
+    return [
+        p.relative_to(site.site).as_posix()
+        for p in sorted(site.site.rglob("index.html"))
+        if "<article" in p.read_text(encoding="utf-8")
+    ]
+
+
+def test_every_page_has_valid_json_ld(real_site: Build) -> None:
+    found = []
+    for rel in _content_pages(real_site):
+        blocks = _JSON_LD.findall(_head(real_site.page(rel)))
+        assert len(blocks) == 1, rel
+        data = json.loads(blocks[0])
+        assert data["@context"] == "https://schema.org" and data["@type"] == "MedicalWebPage"
+        for required in ("name", "url", "lastReviewed", "reviewedBy"):
+            assert data.get(required), f"{rel}: no {required}"
+        assert list(schema_org.problems(data)) == [], rel
+        found.append(data)
+    assert len(found) == len(_content_pages(real_site)) > 10
+
+
+def test_condition_pages_carry_a_medical_condition(real_site: Build) -> None:
+    home = json.loads(_JSON_LD.findall(_head(real_site.page("index.html")))[0])
+    assert home["about"]["code"] == {"@type": "MedicalCode", "codeValue": "L94.2",
+                                     "codingSystem": "ICD-10"}  # fmt: skip
+    subtype = json.loads(
+        _JSON_LD.findall(_head(real_site.page("subtypes/dystrophic/index.html")))[0]
+    )
+    condition = subtype["about"]
+    assert condition["@type"] == "MedicalCondition"
+    assert condition["name"] == "Dystrophic calcinosis cutis"
+    assert "code" not in condition  # no subtype code was verified in a public source
+    assert condition["differentialDiagnosis"] and condition["possibleTreatment"]
+
+
+def test_scholar_tags_cite_every_reference_of_the_page(real_site: Build) -> None:
+    for rel in _content_pages(real_site):
+        page = real_site.page(rel)
+        tags = _META.findall(_head(page))
+        names = [name for name, _ in tags]
+        for required in ("citation_title", "citation_author", "citation_online_date"):
+            assert required in names, f"{rel}: no {required}"
+        listed = len(re.findall(r'<li id="ref-', page.split('class="references"', 1)[-1]))
+        if "bibliography" in page.split('class="references', 1)[-1][:20]:
+            continue  # the References page lists every entry; it cites none itself
+        assert names.count("citation_reference") == listed, rel
