@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PACKAGES := plugins/bibcite/pyproject.toml plugins/calcinosis_site/pyproject.toml
 
-.PHONY: site zensical test check lint typecheck pytest serve clean chromium node_modules screenshots
+.PHONY: site zensical test check lint typecheck pytest serve clean chromium node_modules screenshots lighthouse
 
 # --- environment -----------------------------------------------------------
 $(STAMP): requirements.lock $(PACKAGES)
@@ -88,3 +88,13 @@ $(BENCH_VENV)/.installed: benchmarks/requirements-bibtex.lock
 bench: $(STAMP) $(BENCH_VENV)/.installed
 	$(BIN)/python -m compileall -q plugins
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+# --- page speed (not part of `make test`; see BENCHMARKS.md) -----------------------------
+# Lighthouse (npm, pinned in benchmarks/lighthouse/package-lock.json) with Debian's chromium on
+# every page of site/, served gzip-compressed as static hosts serve it.
+LIGHTHOUSE_STAMP := benchmarks/lighthouse/node_modules/.installed
+$(LIGHTHOUSE_STAMP): benchmarks/lighthouse/package.json benchmarks/lighthouse/package-lock.json
+	cd benchmarks/lighthouse && npm ci --no-audit --no-fund
+	touch $@
+lighthouse: site $(LIGHTHOUSE_STAMP) chromium
+	$(BIN)/python -m benchmarks.lighthouse site --json benchmarks/results/lighthouse.json

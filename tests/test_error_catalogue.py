@@ -561,7 +561,7 @@ CASES = [
         ok=False,
         messages=(
             "docs/subtypes/nodular.md:5:1: unknown field 'synonyms'. Use one of: name, aliases, "
-            "classification, parent, order, summary, facts, reviewed, differential",
+            "classification, parent, order, summary, facts, reviewed, differential, treatments",
         ),
     ),
     Case(

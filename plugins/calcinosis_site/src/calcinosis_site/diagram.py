@@ -101,7 +101,9 @@ def render_diagram(
         '<figure class="bibcite-diagram">',
         # Links as xlink:href, not href: mkdocs-material's instant navigation re-assigns
         # `el.href` of every [href] element of a page it loads, which throws on an SVG <a>
-        # (its href is a read-only SVGAnimatedString) and stops the page from loading.
+        # (its href is a read-only SVGAnimatedString) and stops the page from loading. Each
+        # link says role="link": crawlers that look for href see a link all the same (and the
+        # tree and table below link every page with plain HTML links).
         f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
         f'class="bibcite-diagram__svg" '
         f'viewBox="0 0 {_n(width)} {_n(height)}" width="{_n(width)}" height="{_n(height)}" '
@@ -152,7 +154,7 @@ def render_diagram(
         major = b.node.kind == "major"
         out.append(
             f'<a class="bibcite-diagram__node bibcite-diagram__node--{escape(b.node.kind)}" '
-            f'xlink:href="{escape(b.node.href)}">'
+            f'role="link" xlink:href="{escape(b.node.href)}">'
         )
         out.append(
             f'<rect x="{_n(x)}" y="{_n(cy - h / 2)}" width="{NODE_W}" height="{_n(h)}" rx="6" '

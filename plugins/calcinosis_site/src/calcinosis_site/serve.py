@@ -2,11 +2,13 @@
 
 Only ``/<prefix>/...`` is served; everything else is 404, so a link that escapes the sub-path
 fails loudly. Missing files under the prefix get the site's ``404.html`` with status 404, as a
-typical static host would do.
+typical static host would do. With ``compress``, text files go out gzip-compressed to a client
+that accepts it, as static hosts send them (``make lighthouse`` measures the site so).
 """
 
 from __future__ import annotations
 
+import gzip
 import http.server
 import io
 import posixpath
@@ -31,11 +33,16 @@ class Served:
         return self.origin + self.prefix
 
 
+#: What a static host compresses: text, not images that are compressed already.
+COMPRESSED_SUFFIXES = frozenset({".html", ".css", ".js", ".json", ".svg", ".xml", ".txt"})
+
+
 class _Handler(http.server.SimpleHTTPRequestHandler):
     prefix = "/"
 
-    def __init__(self, *args: Any, prefix: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, prefix: str, compress: bool = False, **kwargs: Any) -> None:
         self.prefix = prefix
+        self.compress = compress
         super().__init__(*args, **kwargs)
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -64,7 +71,24 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         target = Path(self.translate_path(self.path))
         if not target.exists() or (target.is_dir() and not (target / "index.html").is_file()):
             return self._not_found()
+        file = target / "index.html" if target.is_dir() else target
+        if self._gzip_wanted(file) and not (target.is_dir() and not path.endswith("/")):
+            return self._send_gzip(file)
         return super().send_head()
+
+    def _gzip_wanted(self, file: Path) -> bool:
+        accepts = self.headers.get("Accept-Encoding", "")
+        return self.compress and "gzip" in accepts and file.suffix in COMPRESSED_SUFFIXES
+
+    def _send_gzip(self, file: Path) -> Any:
+        body = gzip.compress(file.read_bytes(), mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(file)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Vary", "Accept-Encoding")
+        self.end_headers()
+        return io.BytesIO(body)
 
     def _not_found(self) -> Any:
         page = Path(str(self.directory)) / "404.html"
@@ -80,10 +104,13 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def serve(root: Path, prefix: str = "/calcinosis-cutis/") -> Iterator[Served]:
-    """Serve ``root`` at ``http://127.0.0.1:<free port><prefix>`` in a daemon thread."""
+def serve(
+    root: Path, prefix: str = "/calcinosis-cutis/", compress: bool = False
+) -> Iterator[Served]:
+    """Serve ``root`` at ``http://127.0.0.1:<free port><prefix>`` in a daemon thread (text
+    files gzip-compressed with ``compress``)."""
     prefix = "/" + posixpath.normpath(prefix).strip("/") + "/"
-    handler = partial(_Handler, directory=str(root), prefix=prefix)
+    handler = partial(_Handler, directory=str(root), prefix=prefix, compress=compress)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
