@@ -66,6 +66,31 @@ def test_every_page_has_the_same_citations_under_both_engines(both: tuple[Path, 
     assert len(bibliography["listed"]) >= 35 and len(bibliography["cited_on"]) > 100
 
 
+_HEAD_DATA = re.compile(
+    r'<meta name="citation_[a-z_]+" content="[^"]*">'
+    r'|<script type="application/ld\+json">.*?</script>',
+    re.DOTALL,
+)
+_READER = re.compile(
+    r'<section class="cite-page".*?</section>|<p class="references-export".*?</p>', re.DOTALL
+)
+
+
+def test_every_page_has_the_same_reader_features_under_both_engines(
+    both: tuple[Path, Path],
+) -> None:
+    """Scholar's tags and the JSON-LD in the head, "Cite this page" and the downloads."""
+    mkdocs_site, zensical_site = both
+    for page in sorted(p.relative_to(mkdocs_site) for p in mkdocs_site.rglob("index.html")):
+        expected = (mkdocs_site / page).read_text(encoding="utf-8")
+        got = (zensical_site / page).read_text(encoding="utf-8")
+        head = got[: got.index("</head>")]
+        assert _HEAD_DATA.findall(head) == _HEAD_DATA.findall(expected), page
+        assert _READER.findall(got) == _READER.findall(expected), page
+        if "<article" in expected:
+            assert "application/ld+json" in head and '<section class="cite-page"' in got, page
+
+
 def test_zensical_search_index_has_every_page(both: tuple[Path, Path]) -> None:
     _, zensical_site = both
     index = (zensical_site / "search.json").read_text(encoding="utf-8")

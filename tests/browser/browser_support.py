@@ -198,11 +198,15 @@ class Watch:
         ]
 
 
-def open_page(page: Page, url: str, watch: Watch | None = None) -> None:
-    """Go to ``url`` and wait until the page and material's search worker have loaded."""
+def open_page(page: Page, url: str, watch: Watch | None = None, settle: bool = True) -> None:
+    """Go to ``url`` and wait until the page and material's search worker have loaded; with
+    ``settle=False``, only until the page has loaded (its scripts have run): for tests of
+    the page itself, which need no search and no quiet network."""
     if watch is not None:
         watch.current = url
     page.goto(url, wait_until="load")
+    if not settle:
+        return
     page.wait_for_load_state("networkidle")
     if url.startswith("http"):
         # Under file:// (iframe-worker shim) the "Initializing search" note only changes once a

@@ -93,7 +93,7 @@ def cite_this_page(page: PageInfo) -> str:
         '<h2 id="cite-this-page">Cite this page</h2>\n'
         f'<p class="cite-page-text" id="cite-page-text">{text} '
         '<span class="cite-page-accessed">Accessed: [date].</span></p>\n'
-        '<p><button type="button" class="md-button cite-page-copy" '
+        '<p><button type="button" class="cite-page-copy" '
         'data-copy="cite-page-text" hidden>Copy citation</button> '
         '<span class="cite-page-status" role="status"></span></p>\n'
         "</section>"
