@@ -31,7 +31,9 @@ NOT_CLINICAL_SECTIONS = {
 }
 NOT_CLINICAL_INTROS = {"classification/index.html"}  # generated framing text above the diagram
 # Not statements: names, cross-references to other pages, review dates, generated lead-ins.
-NOT_STATEMENTS = re.compile(r"^(Also called:|See |Last reviewed:|What each subtype can be mistaken for)")
+NOT_STATEMENTS = re.compile(
+    r"^(Also called:|See |Last reviewed:|What each subtype can be mistaken for)"
+)
 
 
 @pytest.fixture(scope="module")
