@@ -34,6 +34,8 @@ ONLINE = """@online{nunley2016,
   author = {Nunley, Julia R.}, title = {Calcinosis Cutis}, organization = {Medscape},
   year = {2016}, month = feb, day = {8},
   url = {https://emedicine.medscape.com/article/1103137-overview},
+  verified = {http://www.scielo.br/scielo.php?script=sci_arttext&pid=S0365&lng=en},
+  note = {100% of it},
 }
 """
 STRINGS = """@string{jaad = "J Am Acad Dermatol"}

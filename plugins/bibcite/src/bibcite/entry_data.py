@@ -9,12 +9,14 @@ Zotero and pandoc read): plain text, LaTeX decoded; RIS and a page's metadata ar
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from pybtex.backends.plaintext import Backend as PlainTextBackend
 from pybtex.database import BibliographyData, Entry
+from pybtex.database.output.bibtex import Writer
 
 from bibcite.bibliography import BibEntry
 from bibcite.latex import decode_latex
@@ -56,10 +58,22 @@ def standalone_entry(entry: BibEntry) -> Entry:
     return Entry(own.type, fields=fields, persons=persons)
 
 
+class _SourceWriter(Writer):  # type: ignore[misc]
+    """pybtex's BibTeX writer, writing each value as it was parsed: a parsed value is BibTeX
+    text already, and encoding it again as LaTeX (``_`` as ``\\_``, ``&`` as ``\\&``) would not
+    parse back to the same value."""
+
+    def _encode(self, text: str) -> str:
+        return text
+
+
 def entry_bibtex(entry: BibEntry) -> str:
     """The entry as a BibTeX record (pybtex's writer)."""
-    data = BibliographyData({entry.key: standalone_entry(entry)})
-    return str(data.to_string("bibtex"))
+    stream = io.StringIO()
+    _SourceWriter(encoding="UTF-8").write_stream(
+        BibliographyData({entry.key: standalone_entry(entry)}), stream
+    )
+    return stream.getvalue()
 
 
 def _plain(value: object) -> str:
