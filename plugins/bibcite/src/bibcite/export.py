@@ -61,10 +61,17 @@ def ris(items: Iterable[Mapping[str, Any]]) -> str:
     return "\r\n".join(ris_record(item) for item in items)
 
 
+#: Characters a data: URL may hold as they are (the rest is percent-encoded: line breaks, which
+#: URL parsers drop; spaces; ``%`` and ``#``, which they read). Leaving these plain keeps the
+#: downloads smaller (spaces stay encoded: a URL holds none).
+_DATA_URL_SAFE = "!$'()*+,-./:;=?@[]_{}~"
+
+
 def data_url(text: str, media_type: str) -> str:
     """A ``data:`` URL holding ``text``: a download that needs no server and no script, so it
-    works from ``file://`` and under any engine."""
-    return f"data:{media_type};charset=utf-8,{quote(text, safe='')}"
+    works from ``file://`` and under any engine. (Quotes and ``&`` are left to the caller's
+    attribute escaping.)"""
+    return f"data:{media_type};charset=utf-8,{quote(text, safe=_DATA_URL_SAFE)}"
 
 
 #: (label, file suffix, media type) of each export format.
