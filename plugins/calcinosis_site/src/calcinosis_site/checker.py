@@ -9,10 +9,6 @@ from collections.abc import Sequence
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
-from bibcite.problems import Problem, Severity
 from calcinosis_site.model import (
     _CITE_KEY,
     _EXAMPLES,
@@ -30,100 +26,52 @@ from calcinosis_site.model import (
     Treatment,
     citation_keys_in,
 )
+from calcinosis_site.yaml_positions import _error, _YamlPositions
 
 
-class _Checker:
+class _Checker(_YamlPositions):
     """Checks one front matter, with the position of every key and value for messages."""
 
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.problems: list[Problem] = []
-        self.keys: dict[FieldPath, Position] = {}
-        self.values: dict[FieldPath, Position] = {}
-
-    # positions ------------------------------------------------------------------------------
-    def load_yaml(self, front: str) -> Any:
-        loader = yaml.SafeLoader(front)
-        try:
-            node = loader.get_single_node()
-            if node is None:
-                return None
-            self._walk(node, ())
-            return loader.construct_document(node)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line, col = (mark.line + 2, mark.column + 1) if mark else (1, 1)
-            what = exc.problem or "invalid YAML"
-            if exc.context:
-                what = f"{what} ({exc.context})"
-            bad = (
-                front.splitlines()[mark.line]
-                if mark and mark.line < len(front.splitlines())
-                else ""
-            )
-            hint = "Fix the YAML syntax"
-            if "@" in bad:
-                hint = (
-                    "Write citation keys without '@' in YAML (cite: [key]) and quote text with '@'"
-                )
-            elif ": " in bad[bad.find(":") + 1 :] if ":" in bad else False:
-                hint = "Quote text that contains ': ' (e.g. text: \"...\")"
-            self.problems.append(_error(self.path, line, col, f"YAML syntax error: {what}", hint))
-            return None
-        except yaml.YAMLError as exc:
-            self.problems.append(_error(self.path, 1, 1, f"YAML error: {exc}", "Fix the YAML"))
-            return None
-        finally:
-            loader.dispose()
-
-    def _walk(self, node: Node, path: FieldPath, seen_nodes: frozenset[int] = frozenset()) -> None:
-        if id(node) in seen_nodes:  # a recursive alias (&a [*a]): positions are known already
-            return
-        seen_nodes = seen_nodes | {id(node)}
-        if isinstance(node, MappingNode):
-            seen: dict[str, int] = {}
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, ScalarNode):
-                    continue
-                key = str(key_node.value)
-                here = (key_node.start_mark.line + 2, key_node.start_mark.column + 1)
-                if key in seen:
-                    field = ".".join(str(p) for p in (*path, key))
-                    self.problems.append(
-                        _error(
-                            self.path,
-                            *here,
-                            f"field '{field}' is given twice (first on line {seen[key]})",
-                            "Keep one of them",
-                        )
-                    )
-                    continue
-                seen[key] = here[0]
-                self.keys[(*path, key)] = here
-                self.values[(*path, key)] = (
-                    value_node.start_mark.line + 2,
-                    value_node.start_mark.column + 1,
-                )
-                self._walk(value_node, (*path, key), seen_nodes)
-        elif isinstance(node, SequenceNode):
-            for i, item in enumerate(node.value):
-                self.values[(*path, i)] = (item.start_mark.line + 2, item.start_mark.column + 1)
-                self._walk(item, (*path, i), seen_nodes)
-
-    def at(self, path: FieldPath, value: bool = False) -> Position:
-        """Position of a field's key (or value); falls back to the nearest enclosing field."""
-        table = self.values if value else self.keys
-        for n in range(len(path), 0, -1):
-            pos = table.get(path[:n]) or self.keys.get(path[:n])
-            if pos:
-                return pos
-        return (1, 1)
-
-    def error(self, path: FieldPath, message: str, hint: str, value: bool = False) -> None:
-        self.problems.append(_error(self.path, *self.at(path, value), message, hint))
-
-    # fields ---------------------------------------------------------------------------------
     def build(self, data: Any, slug: str, body: str, body_line: int) -> Subtype | None:
+        """The subtype the front matter describes, or ``None`` if any of its fields is wrong."""
+        if not self._is_mapping(data):
+            return None
+        missing = self._check_field_names(data)
+        before = len(self.problems)
+        name = self._string(data, "name", required=True)
+        aliases = self._strings(data, ("aliases",), required=False)
+        classification = self._classification(data)
+        parent = self._parent(data, slug)
+        order = self._order(data)
+        summary = self._summary(data)
+        facts = self._facts(data)
+        reviewed = self._date(data, "reviewed")
+        differential = self._differential(data)
+        treatments = self._treatments(data)
+        if len(self.problems) > before or missing or name is None or summary is None:
+            return None
+        if facts is None or classification is None:
+            return None
+        return Subtype(
+            slug=slug,
+            path=self.path,
+            name=name,
+            aliases=aliases or (),
+            classification=classification,
+            parent=parent,
+            order=order,
+            summary=summary.strip(),
+            facts=MappingProxyType(facts),
+            body=body,
+            body_line=body_line,
+            positions=MappingProxyType(self._dotted_positions()),
+            reviewed=reviewed,
+            differential=differential,
+            treatments=treatments,
+        )
+
+    def _is_mapping(self, data: Any) -> bool:
+        """Whether the front matter is a mapping of fields (if not, the error is recorded)."""
         if data is None:
             self.problems.append(
                 _error(
@@ -134,7 +82,7 @@ class _Checker:
                     f"Add the required fields: {', '.join(REQUIRED_FIELDS)}",
                 )
             )
-            return None
+            return False
         if not isinstance(data, dict):
             self.problems.append(
                 _error(
@@ -145,7 +93,11 @@ class _Checker:
                     "Write one 'field: value' per line",
                 )
             )
-            return None
+            return False
+        return True
+
+    def _check_field_names(self, data: dict[Any, Any]) -> list[str]:
+        """The required fields that are missing; unknown and missing fields are recorded."""
         for key in data:
             if not isinstance(key, str) or key not in FIELDS:
                 self.error((str(key),), f"unknown field '{key}'", _did_you_mean(str(key), FIELDS))
@@ -160,12 +112,10 @@ class _Checker:
                     f"Add it, e.g. `{_EXAMPLES[field]}`",
                 )
             )
-        before = len(self.problems)
-        name = self._string(data, "name", required=True)
-        aliases = self._strings(data, ("aliases",), required=False)
-        classification = self._classification(data)
-        parent = self._parent(data, slug)
-        order = self._order(data)
+        return missing
+
+    def _summary(self, data: dict[Any, Any]) -> str | None:
+        """The summary (``None`` if not a non-empty string); one that cites nothing is an error."""
         summary = self._string(data, "summary", required=True)
         if summary is not None and not citation_keys_in(summary):
             self.error(
@@ -173,35 +123,15 @@ class _Checker:
                 "field 'summary' has no citation",
                 "Cite its source at the end, e.g. `summary: One sentence [@key].`",
             )
-        facts = self._facts(data)
-        reviewed = self._date(data, "reviewed")
-        differential = self._differential(data)
-        treatments = self._treatments(data)
-        if len(self.problems) > before or missing or name is None or summary is None:
-            return None
-        if facts is None or classification is None:
-            return None
+        return summary
+
+    def _dotted_positions(self) -> dict[str, Position]:
+        """The position of each key and each list item, by dotted path (``facts.onset.cite.0``)."""
         positions = {".".join(str(p) for p in path): pos for path, pos in self.keys.items()}
         for path, pos in self.values.items():
             if isinstance(path[-1], int):
                 positions[".".join(str(p) for p in path)] = pos
-        return Subtype(
-            slug=slug,
-            path=self.path,
-            name=name,
-            aliases=aliases or (),
-            classification=classification,
-            parent=parent,
-            order=order,
-            summary=summary.strip(),
-            facts=MappingProxyType(facts),
-            body=body,
-            body_line=body_line,
-            positions=MappingProxyType(positions),
-            reviewed=reviewed,
-            differential=differential,
-            treatments=treatments,
-        )
+        return positions
 
     def _date(self, data: dict[Any, Any], field: str) -> str | None:
         """A ``YYYY-MM-DD`` date (YAML reads an unquoted one as a date)."""
@@ -469,7 +399,7 @@ class _Checker:
         return keys
 
 
-# --- body sections -----------------------------------------------------------------------------
+# --- messages ----------------------------------------------------------------------------------
 
 
 def _describe(value: Any) -> str:
@@ -496,7 +426,3 @@ def _did_you_mean(value: str, choices: Sequence[str], what: str = "one of") -> s
         close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
     prefix = f"Did you mean '{close[0]}'? " if close else ""
     return f"{prefix}Use {what}: {', '.join(choices)}"
-
-
-def _error(path: str, line: int, col: int, message: str, hint: str) -> Problem:
-    return Problem(path, line, col, message, hint, Severity.ERROR)

@@ -80,6 +80,41 @@ def render_diagram(
     Nodes are drawn in the given order within their column (the caller sorts siblings).
     """
     boxes = _layout(nodes)
+    grid = _grid(boxes)
+    out = [
+        *_svg_start(grid, title, description, id_prefix),
+        *_column_headers(boxes, grid),
+        *_edges(boxes, grid),
+        *_node_links(boxes, grid),
+        *_legend(grid),
+        "</svg>",
+    ]
+    if caption:
+        out.append(f"<figcaption>{escape(caption)}</figcaption>")
+    out.append("</figure>")
+    return "\n".join(out)
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """Where the columns and slots of the diagram are drawn, and its size."""
+
+    cols: list[int]
+    slot_h: int
+    width: int
+    height: float
+
+    def x_of(self, col: int) -> float:
+        """The x of the left side of a column's boxes."""
+        return MARGIN + col * (NODE_W + COL_GAP)
+
+    def y_of(self, slot: float) -> float:
+        """The y of the middle of a slot."""
+        return HEADER_H + slot * self.slot_h + self.slot_h / 2
+
+
+def _grid(boxes: dict[str, _Box]) -> _Grid:
+    """The grid that fits the boxes: every slot as tall as the tallest box, plus a gap."""
     slot_h = max((PAD_Y * 2 + LINE_H * len(b.lines) for b in boxes.values()), default=32)
     slot_h += ROW_GAP
     cols = sorted({b.col for b in boxes.values()}) or [0]
@@ -87,17 +122,18 @@ def render_diagram(
     n_slots = max((b.slot + 1 for b in boxes.values()), default=1.0)
     width = MARGIN * 2 + n_cols * NODE_W + (n_cols - 1) * COL_GAP
     height = HEADER_H + n_slots * slot_h + LEGEND_H
+    return _Grid(cols, slot_h, width, height)
 
-    def x_of(col: int) -> float:
-        return MARGIN + col * (NODE_W + COL_GAP)
 
-    def y_of(slot: float) -> float:
-        return HEADER_H + slot * slot_h + slot_h / 2
+def _box_h(b: _Box) -> float:
+    """The height of a box: its lines and their padding."""
+    return PAD_Y * 2 + LINE_H * len(b.lines)
 
-    def box_h(b: _Box) -> float:
-        return PAD_Y * 2 + LINE_H * len(b.lines)
 
-    out: list[str] = [
+def _svg_start(grid: _Grid, title: str, description: str, id_prefix: str) -> list[str]:
+    """The lines that open the figure and the ``<svg>``: its name, description and style."""
+    width, height = grid.width, grid.height
+    return [
         '<figure class="bibcite-diagram">',
         # Links as xlink:href, not href: mkdocs-material's instant navigation re-assigns
         # `el.href` of every [href] element of a page it loads, which throws on an SVG <a>
@@ -118,23 +154,29 @@ def render_diagram(
         "</style>",
     ]
 
-    # column headers
+
+def _column_headers(boxes: dict[str, _Box], grid: _Grid) -> list[str]:
+    """The group of column headers: each column is named after the kinds of box it holds."""
     kinds_by_col: dict[int, set[str]] = {}
     for b in boxes.values():
         kinds_by_col.setdefault(b.col, set()).add(b.node.kind)
-    out.append('<g class="bibcite-diagram__headers" fill="currentColor" font-weight="bold" '
-               'text-anchor="middle">')  # fmt: skip
-    for col in cols:
+    out = ['<g class="bibcite-diagram__headers" fill="currentColor" font-weight="bold" '
+           'text-anchor="middle">']  # fmt: skip
+    for col in grid.cols:
         kinds = kinds_by_col.get(col, set())
         label = (
             "Major types" if "major" in kinds else "Rare types" if "rare" in kinds else "Variants"
         )
-        out.append(f'<text x="{_n(x_of(col) + NODE_W / 2)}" y="{_n(HEADER_H - 14)}">{label}</text>')
+        x = grid.x_of(col) + NODE_W / 2
+        out.append(f'<text x="{_n(x)}" y="{_n(HEADER_H - 14)}">{label}</text>')
     out.append("</g>")
+    return out
 
-    # edges, under the boxes
-    out.append('<g class="bibcite-diagram__edges" fill="none" stroke="currentColor" '
-               'stroke-opacity="0.55" stroke-width="1.5">')  # fmt: skip
+
+def _edges(boxes: dict[str, _Box], grid: _Grid) -> list[str]:
+    """The group of links, drawn before the boxes so that they pass under them."""
+    out = ['<g class="bibcite-diagram__edges" fill="none" stroke="currentColor" '
+           'stroke-opacity="0.55" stroke-width="1.5">']  # fmt: skip
     links: list[tuple[_Box, _Box, bool]] = []
     for b in boxes.values():
         parent = boxes.get(b.node.parent) if b.node.parent else None
@@ -142,109 +184,121 @@ def render_diagram(
             links.append((parent, b, False))
         dashed = len(b.node.classed_as) > 1
         links.extend((b, boxes[t], dashed) for t in b.node.classed_as if t in boxes)
-    ports = _ports(links, y_of, box_h)
+    ports = _ports(links, grid.y_of, _box_h)
     for i, (src, dst, dashed) in enumerate(links):
-        out.append(_edge(src, dst, x_of, ports[i], dashed))
+        out.append(_edge(src, dst, grid.x_of, ports[i], dashed))
     out.append("</g>")
+    return out
 
-    # boxes
-    out.append('<g class="bibcite-diagram__nodes">')
+
+def _node_links(boxes: dict[str, _Box], grid: _Grid) -> list[str]:
+    """The group of boxes, each a link to its page."""
+    out = ['<g class="bibcite-diagram__nodes">']
     for b in boxes.values():
-        x, cy, h = x_of(b.col), y_of(b.slot), box_h(b)
-        major = b.node.kind == "major"
-        out.append(
-            f'<a class="bibcite-diagram__node bibcite-diagram__node--{escape(b.node.kind)}" '
-            f'role="link" xlink:href="{escape(b.node.href)}">'
-        )
-        out.append(
-            f'<rect x="{_n(x)}" y="{_n(cy - h / 2)}" width="{NODE_W}" height="{_n(h)}" rx="6" '
-            f'fill="currentColor" fill-opacity="{"0.12" if major else "0.05"}" '
-            f'stroke="currentColor" stroke-width="{"2" if major else "1"}"/>'
-        )
-        weight = ' font-weight="bold"' if major else ""
-        out.append(f'<text fill="currentColor" text-anchor="middle"{weight}>')
-        first = cy - (len(b.lines) - 1) * LINE_H / 2
-        for i, line in enumerate(b.lines):
-            out.append(
-                f'<tspan x="{_n(x + NODE_W / 2)}" y="{_n(first + i * LINE_H)}" '
-                f'dominant-baseline="central">{escape(line)}</tspan>'
-            )
-        out.append("</text>")
-        out.append("</a>")
+        out += _node_link(b, grid)
     out.append("</g>")
+    return out
 
-    # legend
-    ly = height - LEGEND_H / 2
-    out.append('<g class="bibcite-diagram__legend" fill="currentColor">')
-    out.append(
-        f'<path d="M{_n(MARGIN)} {_n(ly)}h36" fill="none" stroke="currentColor" '
-        f'stroke-width="1.5"/>'
-    )
-    out.append(
-        f'<text x="{_n(MARGIN + 44)}" y="{_n(ly)}" dominant-baseline="central">'
-        "variant of, or classed as</text>"
-    )
+
+def _node_link(b: _Box, grid: _Grid) -> list[str]:
+    """One box as an ``<a>``: its rectangle and its lines of text (bold for a major type)."""
+    x, cy, h = grid.x_of(b.col), grid.y_of(b.slot), _box_h(b)
+    major = b.node.kind == "major"
+    out = [
+        f'<a class="bibcite-diagram__node bibcite-diagram__node--{escape(b.node.kind)}" '
+        f'role="link" xlink:href="{escape(b.node.href)}">',
+        f'<rect x="{_n(x)}" y="{_n(cy - h / 2)}" width="{NODE_W}" height="{_n(h)}" rx="6" '
+        f'fill="currentColor" fill-opacity="{"0.12" if major else "0.05"}" '
+        f'stroke="currentColor" stroke-width="{"2" if major else "1"}"/>',
+    ]
+    weight = ' font-weight="bold"' if major else ""
+    out.append(f'<text fill="currentColor" text-anchor="middle"{weight}>')
+    first = cy - (len(b.lines) - 1) * LINE_H / 2
+    for i, line in enumerate(b.lines):
+        out.append(
+            f'<tspan x="{_n(x + NODE_W / 2)}" y="{_n(first + i * LINE_H)}" '
+            f'dominant-baseline="central">{escape(line)}</tspan>'
+        )
+    out += ["</text>", "</a>"]
+    return out
+
+
+def _legend(grid: _Grid) -> list[str]:
+    """The group of the legend, along the bottom: a solid and a dashed line, explained."""
+    ly = grid.height - LEGEND_H / 2
     lx = MARGIN + 250
-    out.append(
+    return [
+        '<g class="bibcite-diagram__legend" fill="currentColor">',
+        f'<path d="M{_n(MARGIN)} {_n(ly)}h36" fill="none" stroke="currentColor" '
+        f'stroke-width="1.5"/>',
+        f'<text x="{_n(MARGIN + 44)}" y="{_n(ly)}" dominant-baseline="central">'
+        "variant of, or classed as</text>",
         f'<path d="M{_n(lx)} {_n(ly)}h36" fill="none" stroke="currentColor" '
-        f'stroke-width="1.5" stroke-dasharray="6 4"/>'
-    )
-    out.append(
+        f'stroke-width="1.5" stroke-dasharray="6 4"/>',
         f'<text x="{_n(lx + 44)}" y="{_n(ly)}" dominant-baseline="central">'
-        "variably classed (one of several types)</text>"
-    )
-    out.append("</g>")
-    out.append("</svg>")
-    if caption:
-        out.append(f"<figcaption>{escape(caption)}</figcaption>")
-    out.append("</figure>")
-    return "\n".join(out)
+        "variably classed (one of several types)</text>",
+        "</g>",
+    ]
+
+
+class _Stacker:
+    """Places nodes at (depth, slot): a leaf at the next free slot, a parent amid its children."""
+
+    def __init__(self, nodes: Sequence[DiagramNode]) -> None:
+        ids = {n.id for n in nodes}
+        self.children: dict[str, list[DiagramNode]] = {}
+        for n in nodes:
+            if n.parent is not None and n.parent in ids and n.parent != n.id:
+                self.children.setdefault(n.parent, []).append(n)
+        self.placed: dict[str, tuple[int, float]] = {}  # id -> (depth, slot); depth < 0 = left
+        self.seen: set[str] = set()
+
+    def place(self, n: DiagramNode, depth: int, step: int, cursor: list[float]) -> float:
+        """The slot of ``n``, once it and its descendants are placed from ``cursor[0]`` on."""
+        self.seen.add(n.id)
+        kids = [k for k in self.children.get(n.id, []) if k.id not in self.seen]
+        if kids:
+            ys = [self.place(k, depth + step, step, cursor) for k in kids]
+            y = (ys[0] + ys[-1]) / 2
+        else:
+            y = cursor[0]
+            cursor[0] += 1
+        self.placed[n.id] = (depth, y)
+        return y
 
 
 def _layout(nodes: Sequence[DiagramNode]) -> dict[str, _Box]:
     """Columns and vertical slots (fractional: a parent sits midway between its children)."""
     ids = {n.id for n in nodes}
-    children: dict[str, list[DiagramNode]] = {}
-    for n in nodes:
-        if n.parent is not None and n.parent in ids and n.parent != n.id:
-            children.setdefault(n.parent, []).append(n)
     tops = [n for n in nodes if n.parent is None or n.parent not in ids or n.parent == n.id]
-    majors = [n for n in tops if n.kind == "major"]
-    others = [n for n in tops if n.kind != "major"]
-    depth_right = 0
-    depth_left = 0
-    placed: dict[str, tuple[int, float]] = {}  # id -> (depth, relative slot); depth < 0 = left
-
-    def place(n: DiagramNode, depth: int, step: int, cursor: list[float], seen: set[str]) -> float:
-        nonlocal depth_right, depth_left
-        seen.add(n.id)
-        kids = [k for k in children.get(n.id, []) if k.id not in seen]
-        if kids:
-            ys = [place(k, depth + step, step, cursor, seen) for k in kids]
-            y = (ys[0] + ys[-1]) / 2
-        else:
-            y = cursor[0]
-            cursor[0] += 1
-        placed[n.id] = (depth, y)
-        depth_right = max(depth_right, depth)
-        depth_left = min(depth_left, depth)
-        return y
-
+    stacker = _Stacker(nodes)
     # right side: each major type and its variants, stacked
-    seen: set[str] = set()
     cursor = [0.0]
-    for n in majors:
-        if n.id not in seen:
-            place(n, 0, 1, cursor, seen)
+    for n in tops:
+        if n.kind == "major" and n.id not in stacker.seen:
+            stacker.place(n, 0, 1, cursor)
             cursor[0] += BLOCK_GAP
-    # left side: each rare type (and its variants), as near as possible to its major types
+    _place_left_side(stacker, [n for n in tops if n.kind != "major"], cursor[0])
+    shift = -min([0, *(depth for depth, _ in stacker.placed.values())])
+    wrapped = {
+        n.id: tuple(textwrap.wrap(n.label, WRAP, break_long_words=False) or [""]) for n in nodes
+    }
+    by_id = {n.id: n for n in nodes}
+    placed = sorted(stacker.placed.items(), key=lambda kv: _order(nodes, kv[0]))
+    return {k: _Box(by_id[k], depth + shift, slot, wrapped[k]) for k, (depth, slot) in placed}
+
+
+def _place_left_side(stacker: _Stacker, others: Sequence[DiagramNode], right_end: float) -> None:
+    """Places each rare type (and its variants) as near as it can to its major types."""
+    placed = stacker.placed
+    # (wanted slot of its root, index, root, its nodes at slots from 0, its height in slots)
     blocks: list[tuple[float, int, DiagramNode, dict[str, tuple[int, float]], float]] = []
     for index, n in enumerate(others):
-        if n.id in seen:
+        if n.id in stacker.seen:
             continue
         before = dict(placed)
         local = [0.0]
-        place(n, -1, -1, local, seen)
+        stacker.place(n, -1, -1, local)
         mine = {k: v for k, v in placed.items() if k not in before}
         targets = [placed[t][1] for t in n.classed_as if t in placed and placed[t][0] == 0]
         wanted = sum(targets) / len(targets) if targets else float("inf")
@@ -258,22 +312,14 @@ def _layout(nodes: Sequence[DiagramNode]) -> dict[str, _Box]:
         starts.append(start)
         cursor_left = start + size + BLOCK_GAP
     # when the rare types run below the major types, move them up (not above the top)
-    lift = max(0.0, min((cursor_left - cursor[0]), starts[0])) if starts else 0.0
+    lift = max(0.0, min((cursor_left - right_end), starts[0])) if starts else 0.0
     for (_, _, _, mine, _), start in zip(blocks, starts, strict=True):
         for k, (depth, y) in mine.items():
             placed[k] = (depth, y + start - lift)
-    shift = -depth_left
-    wrapped = {
-        n.id: tuple(textwrap.wrap(n.label, WRAP, break_long_words=False) or [""]) for n in nodes
-    }
-    by_id = {n.id: n for n in nodes}
-    return {
-        k: _Box(by_id[k], depth + shift, slot, wrapped[k])
-        for k, (depth, slot) in sorted(placed.items(), key=lambda kv: _order(nodes, kv[0]))
-    }
 
 
 def _order(nodes: Sequence[DiagramNode], node_id: str) -> int:
+    """The index of a node in the given order."""
     return next(i for i, n in enumerate(nodes) if n.id == node_id)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from bibcite.problems import Problem, Severity
-from calcinosis_site.checker import _Checker, _did_you_mean, _error
+from calcinosis_site.checker import _Checker, _did_you_mean
 from calcinosis_site.model import (
     _ATX,
     _SETEXT,
@@ -17,6 +17,7 @@ from calcinosis_site.model import (
     Subtype,
     _prose_lines,
 )
+from calcinosis_site.yaml_positions import _error
 
 
 def citation_problems(
@@ -136,118 +137,130 @@ def parse_subtype(text: str, slug: str, path: str) -> tuple[Subtype | None, list
 
 
 def _check_sections(body: str, body_line: int, path: str) -> list[Problem]:
-    problems: list[Problem] = []
-    order_hint = "Use these sections, in this order: " + ", ".join(SECTIONS)
-    seen: dict[str, int] = {}
-    last = -1
-    in_section = False
-    prev_text: str | None = None
+    """The problems of a body's headings: its sections must be the known ones, in order."""
+    check = _SectionCheck(path)
+    prev_text: str | None = None  # the line above, if a setext underline could follow it
     for i, line, prev_blank in _prose_lines(body):
         lineno = body_line + i
         atx = _ATX.match(line)
         setext = _SETEXT.match(line) if prev_text is not None and not prev_blank else None
         if setext and prev_text is not None:
-            problems.append(
-                _error(
-                    path,
-                    lineno - 1,
-                    1,
-                    f"underlined heading '{prev_text.strip()}'",
-                    f"Write it as '## {prev_text.strip()}' (or put a blank line above the "
-                    f"'{setext.group(1)[:3]}' line if it is not a heading)",
-                )
-            )
+            check.underlined(lineno - 1, prev_text.strip(), setext.group(1))
             prev_text = None
             continue
         if atx is None:
-            if line.strip() and not in_section:
-                problems.append(
-                    _error(
-                        path,
-                        lineno,
-                        1,
-                        "text before the first section heading",
-                        "Start the body with a section heading such as '## Definition'",
-                    )
-                )
-                in_section = True  # report once
+            check.text(lineno, line)
             prev_text = line if line.strip() else None
             continue
         prev_text = None
-        level, title = len(atx.group(1)), atx.group(2).strip()
-        if level == 1:
-            problems.append(
-                _error(
-                    path,
-                    lineno,
-                    1,
-                    f"level-1 heading '{title}' in the body",
-                    "The page title comes from `name`; use '## ' section headings",
-                )
+        check.heading(lineno, len(atx.group(1)), atx.group(2).strip())
+    return check.problems
+
+
+class _SectionCheck:
+    """The problems of a body's lines, read in order, and the sections seen so far."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+        self.seen: dict[str, int] = {}  # section title -> its line
+        self.last = -1  # index in SECTIONS of the furthest section seen
+        self.in_section = False
+
+    def error(self, lineno: int, message: str, hint: str) -> None:
+        """Records an error at the start of a line."""
+        self.problems.append(_error(self.path, lineno, 1, message, hint))
+
+    def underlined(self, lineno: int, title: str, underline: str) -> None:
+        """Records a setext (underlined) heading: the sections are '## ' headings."""
+        self.error(
+            lineno,
+            f"underlined heading '{title}'",
+            f"Write it as '## {title}' (or put a blank line above the "
+            f"'{underline[:3]}' line if it is not a heading)",
+        )
+
+    def text(self, lineno: int, line: str) -> None:
+        """Records text before the first section heading (once)."""
+        if line.strip() and not self.in_section:
+            self.error(
+                lineno,
+                "text before the first section heading",
+                "Start the body with a section heading such as '## Definition'",
             )
-            continue
+            self.in_section = True  # report once
+
+    def heading(self, lineno: int, level: int, title: str) -> None:
+        """Records a level-1 heading, or a subheading before the first section; checks sections."""
+        if level == 1:
+            self.error(
+                lineno,
+                f"level-1 heading '{title}' in the body",
+                "The page title comes from `name`; use '## ' section headings",
+            )
+            return
         if level > 2:
-            if not in_section:
-                problems.append(
-                    _error(
-                        path,
-                        lineno,
-                        1,
-                        f"heading '{title}' before the first section",
-                        "Put it under a '## ' section heading such as '## Definition'",
-                    )
-                )
-                in_section = True
-            continue
-        in_section = True
-        if title.casefold() == "references":
-            problems.append(
-                _error(
-                    path,
+            if not self.in_section:
+                self.error(
                     lineno,
-                    1,
-                    "section 'References' in a source",
-                    "Remove it: the reference list is added by the citation engine",
+                    f"heading '{title}' before the first section",
+                    "Put it under a '## ' section heading such as '## Definition'",
                 )
+                self.in_section = True
+            return
+        self.in_section = True
+        self.section(lineno, title)
+
+    def section(self, lineno: int, title: str) -> None:
+        """Records a section that is not one of SECTIONS, is given twice, or is out of order."""
+        if title.casefold() == "references":
+            self.error(
+                lineno,
+                "section 'References' in a source",
+                "Remove it: the reference list is added by the citation engine",
             )
         elif title not in SECTIONS:
             exact = next((s for s in SECTIONS if s.casefold() == title.casefold()), None)
             hint = f"Write it as '## {exact}'" if exact else _did_you_mean(title, SECTIONS)
-            problems.append(_error(path, lineno, 1, f"unknown section heading '{title}'", hint))
-        elif title in seen:
-            problems.append(
-                _error(
-                    path,
-                    lineno,
-                    1,
-                    f"duplicate section '{title}' (first on line {seen[title]})",
-                    "Merge the two sections into one",
-                )
+            self.error(lineno, f"unknown section heading '{title}'", hint)
+        elif title in self.seen:
+            self.error(
+                lineno,
+                f"duplicate section '{title}' (first on line {self.seen[title]})",
+                "Merge the two sections into one",
             )
         else:
             index = SECTIONS.index(title)
-            if index < last:
-                problems.append(
-                    _error(
-                        path,
-                        lineno,
-                        1,
-                        f"section '{title}' is out of order (it comes after '{SECTIONS[last]}')",
-                        order_hint,
-                    )
+            if index < self.last:
+                self.error(
+                    lineno,
+                    f"section '{title}' is out of order (it comes after '{SECTIONS[self.last]}')",
+                    "Use these sections, in this order: " + ", ".join(SECTIONS),
                 )
-            seen[title] = lineno
-            last = max(last, index)
-    return problems
+            self.seen[title] = lineno
+            self.last = max(self.last, index)
 
 
 # --- the tree ----------------------------------------------------------------------------------
 
 
 def _check_tree(parsed: list[Subtype], failed: set[str]) -> tuple[list[Subtype], list[Problem]]:
-    """Cross-file checks: parents exist, no cycles, names unique, major types well formed."""
-    problems: list[Problem] = []
+    """Cross-file checks: parents exist, no cycles, names unique, major types well formed.
+
+    Returns the subtypes that pass, without those under one that fails, and the problems.
+    """
     by_slug = {s.slug: s for s in parsed}
+    problems, bad = _field_problems(parsed, by_slug, failed)
+    cycle_problems, in_cycles = _cycle_problems(parsed, by_slug)
+    good = _without_descendants(parsed, bad | in_cycles | failed)
+    return good, problems + cycle_problems
+
+
+def _field_problems(
+    parsed: list[Subtype], by_slug: dict[str, Subtype], failed: set[str]
+) -> tuple[list[Problem], set[str]]:
+    """The problems of names, major types and parents across files, and the slugs at fault."""
+    problems: list[Problem] = []
     known = sorted(set(by_slug) | failed)
     bad: set[str] = set()
     names: dict[str, Subtype] = {}
@@ -271,19 +284,22 @@ def _check_tree(parsed: list[Subtype], failed: set[str]) -> tuple[list[Subtype],
         if s.parent is not None and s.parent not in by_slug and s.parent not in failed:
             hint = _did_you_mean(s.parent, known, what="the slug (file name without .md) of")
             reject(s, "parent", f"unknown parent '{s.parent}'", hint)
-    # cycles: follow each parent chain; report each cycle once, at its first slug
+    return problems, bad
+
+
+def _cycle_problems(
+    parsed: list[Subtype], by_slug: dict[str, Subtype]
+) -> tuple[list[Problem], set[str]]:
+    """An error for each parent cycle (once, at its first slug), and the slugs in cycles."""
+    problems: list[Problem] = []
+    in_cycles: set[str] = set()
     reported: set[frozenset[str]] = set()
     for s in sorted(parsed, key=lambda s: s.slug):
-        chain: list[str] = []
-        cur: Subtype | None = s
-        while cur is not None and cur.slug not in chain:
-            chain.append(cur.slug)
-            cur = by_slug.get(cur.parent) if cur.parent else None
-        if cur is None:
+        cycle = _cycle_from(s, by_slug)
+        if cycle is None:
             continue
-        cycle = chain[chain.index(cur.slug) :]
         members = frozenset(cycle)
-        bad.update(members)
+        in_cycles.update(members)
         if members in reported:
             continue
         reported.add(members)
@@ -301,8 +317,24 @@ def _check_tree(parsed: list[Subtype], failed: set[str]) -> tuple[list[Subtype],
                 f"A subtype cannot sit under itself; change `parent` in one of: {files}",
             )
         )
-    # leave out the bad ones and everything under them
-    dropped = bad | failed
+    return problems, in_cycles
+
+
+def _cycle_from(s: Subtype, by_slug: dict[str, Subtype]) -> list[str] | None:
+    """The slugs of the cycle that the parent chain from ``s`` runs into, or ``None``."""
+    chain: list[str] = []
+    cur: Subtype | None = s
+    while cur is not None and cur.slug not in chain:
+        chain.append(cur.slug)
+        cur = by_slug.get(cur.parent) if cur.parent else None
+    if cur is None:
+        return None
+    return chain[chain.index(cur.slug) :]
+
+
+def _without_descendants(parsed: list[Subtype], dropped: set[str]) -> list[Subtype]:
+    """The subtypes, by slug, but those dropped and everything under them."""
+    dropped = set(dropped)
     changed = True
     while changed:
         changed = False
@@ -310,5 +342,4 @@ def _check_tree(parsed: list[Subtype], failed: set[str]) -> tuple[list[Subtype],
             if s.slug not in dropped and s.parent is not None and s.parent in dropped:
                 dropped.add(s.slug)
                 changed = True
-    good = sorted((s for s in parsed if s.slug not in dropped), key=lambda s: s.slug)
-    return good, problems
+    return sorted((s for s in parsed if s.slug not in dropped), key=lambda s: s.slug)

@@ -68,14 +68,23 @@ def render_subtype_page(
     link = url_for or (lambda slug: f"{slug}.md")
     items = list(all_subtypes)
     by_slug = {s.slug: s for s in items}
-    tree = children_of(items)
-
-    def page_link(s: Subtype) -> str:
-        return f"[{_md_escape(s.name)}]({link(s.slug)})"
-
     out = [f"# {_md_escape(subtype.name)}", "", subtype.summary, ""]
     if subtype.aliases:
         out += [f"**Also called:** {'; '.join(_md_escape(a) for a in subtype.aliases)}", ""]
+    out += _at_a_glance(subtype, by_slug, link)
+    out += ["", "## Place in the classification", ""]
+    out += _place_bullets(subtype, by_slug, children_of(items), link)
+    if classification_page:
+        out.append(f"- **Overview:** [all subtypes compared]({classification_page})")
+    out.append("")
+    body = subtype.body.rstrip("\n") + "\n"
+    return "\n".join(out) + "\n" + body + differential_section(subtype)
+
+
+def _at_a_glance(
+    subtype: Subtype, by_slug: Mapping[str, Subtype], link: Callable[[str], str]
+) -> list[str]:
+    """The lines of the "At a glance" box: a table of classification, kind, facts, treatments."""
     rows = [
         ("Classification", _classification_cell(subtype, by_slug, link)),
         ("Kind", _kind_cell(subtype, by_slug, link)),
@@ -83,13 +92,24 @@ def render_subtype_page(
     ]
     if subtype.treatments:
         rows.append(("Treatments reported", _treatments_cell(subtype)))
-    out += ['!!! abstract "At a glance"', "", "    | Feature | Details |", "    | --- | --- |"]
+    out = ['!!! abstract "At a glance"', "", "    | Feature | Details |", "    | --- | --- |"]
     out += [f"    | {label} | {cell} |" for label, cell in rows]
-    out += ["", "## Place in the classification", ""]
+    return out
 
-    def bullet(label: str, subtypes: Sequence[Subtype], note: str = "") -> None:
+
+def _place_bullets(
+    subtype: Subtype,
+    by_slug: Mapping[str, Subtype],
+    tree: Mapping[str | None, list[Subtype]],
+    link: Callable[[str], str],
+) -> list[str]:
+    """The bullets of "Place in the classification": the subtype's relatives, by kind."""
+    out: list[str] = []
+
+    def bullet(label: str, subtypes: Sequence[Subtype]) -> None:
         if subtypes:
-            out.append(f"- **{label}:** {', '.join(page_link(s) for s in subtypes)}{note}")
+            links = ", ".join(f"[{_md_escape(s.name)}]({link(s.slug)})" for s in subtypes)
+            out.append(f"- **{label}:** {links}")
 
     siblings = [s for s in tree.get(subtype.parent, []) if s.slug != subtype.slug]
     if subtype.kind is Kind.VARIANT:
@@ -112,11 +132,7 @@ def render_subtype_page(
         out.append(f"- **Classed as:** {_classification_cell(subtype, by_slug, link)}")
         bullet("Variants", tree.get(subtype.slug, []))
         bullet("Other rare types", [s for s in siblings if s.kind is Kind.RARE])
-    if classification_page:
-        out.append(f"- **Overview:** [all subtypes compared]({classification_page})")
-    out.append("")
-    body = subtype.body.rstrip("\n") + "\n"
-    return "\n".join(out) + "\n" + body + differential_section(subtype)
+    return out
 
 
 def _treatments_cell(subtype: Subtype) -> str:
@@ -153,8 +169,6 @@ def render_classification_page(
     makes no clinical claim: it only reuses each subtype's cited summary and facts.
     """
     items = ordered_subtypes(subtypes)
-    by_slug = {s.slug: s for s in items}
-    tree = children_of(items)
 
     def md_link(slug: str) -> str:
         return f"{pages_prefix}{slug}.md"
@@ -162,19 +176,29 @@ def render_classification_page(
     def page_link(s: Subtype) -> str:
         return f"[{_md_escape(s.name)}]({md_link(s.slug)})"
 
-    default_intro = (
-        "This page shows how the subtype pages of this site are grouped. Each subtype is filed "
-        "under one or more major types: dystrophic, metastatic, iatrogenic and idiopathic. "
-        "Variants sit under the subtype they belong to. A rare type is joined to every major "
-        "type it is classed under; a dashed line means that it is variably classed. Each "
-        "subtype's page gives the details, with their sources."
-    )
-    out = [f"# {title}", "", (intro or default_intro).strip(), ""]
+    out = [f"# {title}", "", (intro or _DEFAULT_INTRO).strip(), ""]
     out += ["## Diagram", "", classification_svg(items, url_for), ""]
+    out += ["## Types and subtypes", "", *_subtype_list(items, page_link), ""]
+    out += ["## Comparison", "", *_comparison_table(items, md_link, page_link), ""]
+    out += _differential_overview(items, page_link)
+    return "\n".join(out)
 
-    out += ["## Types and subtypes", ""]
+
+_DEFAULT_INTRO = (
+    "This page shows how the subtype pages of this site are grouped. Each subtype is filed "
+    "under one or more major types: dystrophic, metastatic, iatrogenic and idiopathic. "
+    "Variants sit under the subtype they belong to. A rare type is joined to every major "
+    "type it is classed under; a dashed line means that it is variably classed. Each "
+    "subtype's page gives the details, with their sources."
+)
+
+
+def _subtype_list(items: Sequence[Subtype], page_link: Callable[[Subtype], str]) -> list[str]:
+    """The nested list of the major types, then of the rare types, each with its summary."""
+    tree = children_of(items)
     top = tree.get(None, [])
     majors = sorted((s for s in top if s.kind is Kind.MAJOR), key=lambda s: TYPES.index(s.slug))
+    out: list[str] = []
 
     def describe(s: Subtype, depth: int, seen: frozenset[str]) -> None:
         extra = ""
@@ -192,17 +216,23 @@ def render_classification_page(
         out += ["", "### Rare types", ""]
         for s in rare:
             describe(s, 0, frozenset({s.slug}))
-    out.append("")
+    return out
 
-    out += ["## Comparison", ""]
+
+def _comparison_table(
+    items: Sequence[Subtype],
+    md_link: Callable[[str], str],
+    page_link: Callable[[Subtype], str],
+) -> list[str]:
+    """The rows of the table that compares the subtypes: kind, classification, facts."""
+    by_slug = {s.slug: s for s in items}
     head = [
         "Subtype",
         "Kind",
         "Classed as",
         *(FACT_LABELS[k] for k in FACT_KEYS if k != "associations"),
     ]
-    out.append("| " + " | ".join(head) + " |")
-    out.append("|" + " --- |" * len(head))
+    out = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for s in items:
         cells = [
             page_link(s),
@@ -211,18 +241,25 @@ def render_classification_page(
             *(_fact_cell(s.facts.get(k)) for k in FACT_KEYS if k != "associations"),
         ]
         out.append("| " + " | ".join(cells) + " |")
-    out.append("")
+    return out
+
+
+def _differential_overview(
+    items: Sequence[Subtype], page_link: Callable[[Subtype], str]
+) -> list[str]:
+    """The lines of the differential diagnosis section (all subtypes in one table), or none."""
     with_differential = [s for s in items if s.differential]
-    if with_differential:
-        out += ["## Differential diagnosis", "", "What each subtype can be mistaken for.", ""]
-        out += ["| Subtype | Condition | How to tell it apart |", "| --- | --- | --- |"]
-        for s in with_differential:
-            for row in s.differential:
-                cite = "; ".join(f"@{k}" for k in row.cite)
-                out.append(f"| {page_link(s)} | {_md_escape(row.condition)} | "
-                           f"{_table_safe(row.distinguish)} [{cite}] |")  # fmt: skip
-        out.append("")
-    return "\n".join(out)
+    if not with_differential:
+        return []
+    out = ["## Differential diagnosis", "", "What each subtype can be mistaken for.", ""]
+    out += ["| Subtype | Condition | How to tell it apart |", "| --- | --- | --- |"]
+    for s in with_differential:
+        for row in s.differential:
+            cite = "; ".join(f"@{k}" for k in row.cite)
+            out.append(f"| {page_link(s)} | {_md_escape(row.condition)} | "
+                       f"{_table_safe(row.distinguish)} [{cite}] |")  # fmt: skip
+    out.append("")
+    return out
 
 
 def classification_svg(subtypes: Iterable[Subtype], url_for: Callable[[str], str]) -> str:
