@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from bibcite.grammar import SCAN, is_citation_group
 from bibcite.syntax import BIBLIOGRAPHY_MARKER, parse_citation
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
@@ -24,8 +25,6 @@ _FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})")
 _CONTAINER = re.compile(r"^[ ]{0,3}(?:[-*+][ \t]|\d+[.)][ \t]|!!!|\?\?\?|===|\[\^[^\]]+\]:|:[ \t])")
 _CODE_SPAN = re.compile(r"(?<!\\)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-# As the inline pattern takes them: a group, unless it is the text of a complete link.
-_GROUP = re.compile(r"(?<!\\)\[(@[^\[\]]*)\](?!\([^()\n]*\))")
 _QUOTE = re.compile(r"^[ ]{0,3}(?:>[ ]?)+")
 # Python-Markdown leaves a raw HTML block alone (as text) unless it asks for markdown="1".
 _HTML_BLOCK = re.compile(
@@ -74,9 +73,21 @@ def scan_page(path: str, text: str) -> PageRecord:
     if not title:
         heading = _H1.search(prose)
         title = heading.group(1) if heading else _stem(path)
-    groups = tuple(m.group(0) for m in _GROUP.finditer(prose))
+    groups = tuple(_citations(prose))
     marker = re.search(rf"^{re.escape(BIBLIOGRAPHY_MARKER)}[ \t]*$", prose, re.MULTILINE)
     return PageRecord(path, title, groups, marker is not None)
+
+
+def _citations(prose: str) -> list[str]:
+    """The page's citations as the inline patterns take them (:data:`bibcite.grammar.SCAN`):
+    groups and author-in-text, leaving out links and inline HTML."""
+    found = []
+    for m in SCAN.finditer(prose):
+        raw = m.group(0)
+        if m["skip"] or (m["group"] and not is_citation_group(raw)):
+            continue
+        found.append(raw)
+    return found
 
 
 def _stem(path: str) -> str:

@@ -16,6 +16,8 @@ class Reference:
     text: the formatted reference as plain text (tooltips, search).
     item: the inner HTML of its list item: the formatted reference and its links (PubMed and
     DOI, or the web page), every value escaped. The same on every page that lists it.
+    short_author: the style's short author form for author-in-text citations (``Reiter et
+    al.``, ``Weinel and Callen``, ``Smith``), plain text; ``""`` when the entry has no names.
     """
 
     key: str
@@ -24,3 +26,4 @@ class Reference:
     line: int
     text: str
     item: str
+    short_author: str = ""

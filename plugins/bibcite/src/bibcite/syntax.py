@@ -1,9 +1,10 @@
 """Stage 2: the citation syntax, as a Python-Markdown extension.
 
-``[@key]``, ``[@a; @b; @c]`` and ``[@key, p. 3]`` are recognised by an inline pattern that
-Python-Markdown runs after code spans, backslash escapes, links, autolinks and inline HTML
-(higher priorities). So code spans, fenced code, ``\\[@escaped]``, e-mail addresses and links are
-never taken for citations, by construction rather than by a regex over raw Markdown.
+Pandoc's citations (:mod:`bibcite.grammar`): groups ``[see @a, p. 3; -@b]`` and author-in-text
+``@a`` / ``@a [p. 3]`` are recognised by two inline patterns that Python-Markdown runs after code
+spans, backslash escapes, links, autolinks and inline HTML (higher priorities). So code spans,
+fenced code, ``\\[@escaped]``, ``\\@``, e-mail addresses and links are never taken for
+citations, by construction rather than by a regex over raw Markdown.
 
 The inline pattern only leaves a placeholder per citation group, in Python-Markdown's stash of
 raw HTML. Once the whole page is parsed, a tree processor hands every group, in document order,
@@ -14,7 +15,6 @@ in the stash in place of the placeholder.
 from __future__ import annotations
 
 import re
-import sys
 import xml.etree.ElementTree as etree
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,16 +25,12 @@ from markdown.blockprocessors import BlockProcessor, ReferenceProcessor
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
-#: Letters, digits and ``_ - : .``; trailing punctuation is not part of a key.
-KEY = r"[A-Za-z0-9_](?:[A-Za-z0-9_:.\-]*[A-Za-z0-9_])?"
-_ONE_KEY = re.compile(rf"\[@({KEY})\]")
-_ITEM = re.compile(rf"\s*@(?P<key>{KEY})\s*(?:,\s*(?P<locator>\S[^;]*?))?\s*")
-# `[@` ... `]`, in raw Markdown: not followed by `(` (a link whose text starts with @).
-# A group may run over a line break (hard-wrapped prose): left as text, it would be lost silently.
+from bibcite.grammar import GROUP, IN_TEXT, KEY, CitationItem, is_citation_group, parse_citation
+
+__all__ = ["KEY", "CitationGroup", "CitationItem", "parse_citation", "register_syntax"]
+
+# Bracketed groups starting with `@`, for a host extension that reads its own sources.
 CITATION_PATTERN = r"\[(@[^\[\]]*)\](?!\()"
-# The same as an inline pattern: links (`[@x](url)`, `[@x][ref]` with `[ref]` defined) are taken
-# before it runs, so what they leave, e.g. `[@a][@b]` or `[@a](p. 3`, is citations, not lost text.
-_INLINE_PATTERN = r"\[(@[^\[\]]*)\]"
 # What a group is in the stash until it is rendered (an HTML comment: nothing in a TOC label).
 _MARKER = "<!--bibcite-->"
 # After inline patterns (the "inline" tree processor, 20), before attr_list (8) and toc (5),
@@ -44,14 +40,6 @@ TREE_PRIORITY = 12
 # and inline HTML (90), so all of those are taken first; above entities and emphasis.
 INLINE_PRIORITY = 85
 FILL_PRIORITY = 4  # after toc (5)
-
-
-@dataclass(frozen=True, slots=True)
-class CitationItem:
-    """One cited key. ``locator`` is the text after the comma (``p. 3``), or ``""``."""
-
-    key: str
-    locator: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,28 +58,6 @@ class CitationGroup:
     items: tuple[CitationItem, ...]
     error: str = ""
     in_link: bool = False
-
-
-def parse_citation(raw: str) -> tuple[tuple[CitationItem, ...], str]:
-    """Parse ``[@a; @b, p. 3]``. Returns the items, or ``()`` and what is wrong with it."""
-    if m := _ONE_KEY.fullmatch(raw):  # the common case: one key, nothing else
-        return (CitationItem(sys.intern(m[1])),), ""
-    body = raw[1:-1]
-    items: list[CitationItem] = []
-    for part in body.split(";"):
-        if not part.strip() or part.strip() == "@":
-            return (), f"empty citation item in '{_one_line(raw)}'"
-        m = _ITEM.fullmatch(part)
-        if m is None:
-            return (), f"malformed citation '{_one_line(raw)}' (at '{' '.join(part.split())}')"
-        # Interned: a key is cited on many pages, and every citation is kept until the end.
-        items.append(CitationItem(sys.intern(m["key"]), (m["locator"] or "").strip()))
-    return tuple(items), ""
-
-
-def _one_line(raw: str) -> str:
-    """A group as messages show it: on one line."""
-    return re.sub(r"\s*\n\s*", " ", raw)
 
 
 class CitationHandler(Protocol):
@@ -119,7 +85,7 @@ BIBLIOGRAPHY_MARKER = "::bibliography::"
 _MARKER_CLASS = "bibcite-marker"
 
 
-_LEFT_AS_TEXT = re.compile(_INLINE_PATTERN)
+_LEFT_AS_TEXT = re.compile(GROUP)
 _STASHED = re.compile(r"\x02wzxhzdk:(\d+)\x03")
 _NOT_PROSE = re.compile(r"<(code|pre|script|style)\b.*?</\1\s*>|<!--.*?-->", re.DOTALL | re.I)
 
@@ -141,7 +107,7 @@ def unrendered_citations(root: etree.Element, raw_html: Sequence[object] = ()) -
             if child.tag in ("code", "pre"):
                 scan(child.tail)
                 continue
-            found.extend(m.group(0) for m in _LEFT_AS_TEXT.finditer(child.get("alt", "")))
+            found.extend(_groups_in(child.get("alt", "")))
             scan(child.text)
             walk(child)
             scan(child.tail)
@@ -153,11 +119,15 @@ def unrendered_citations(root: etree.Element, raw_html: Sequence[object] = ()) -
             index = int(m.group(1))
             block = raw_html[index] if index < len(raw_html) else ""
             if isinstance(block, str):
-                found.extend(x.group(0) for x in _LEFT_AS_TEXT.finditer(_NOT_PROSE.sub("", block)))
+                found.extend(_groups_in(_NOT_PROSE.sub("", block)))
 
     scan(root.text)
     walk(root)
     return found
+
+
+def _groups_in(text: str) -> list[str]:
+    return [g for m in _LEFT_AS_TEXT.finditer(text) if is_citation_group(g := m.group(0))]
 
 
 class _CitationInline(InlineProcessor):
@@ -172,15 +142,30 @@ class _CitationInline(InlineProcessor):
 
     def handleMatch(  # type: ignore[override]
         self, m: re.Match[str], data: str
-    ) -> tuple[str, int, int]:
-        placeholder = self.md.htmlStash.store(_MARKER)
+    ) -> tuple[str | None, int | None, int | None]:
+        raw = m.group(0)
         # The tags around the text being processed, as Python-Markdown's inline stage tracks them
         # (its tree processor, looked up once, not per citation).
         if self._inline_stage is None:
             self._inline_stage = self.md.treeprocessors["inline"]
-        ancestors = getattr(self._inline_stage, "ancestors", ())
-        self.found[self.md.htmlStash.html_counter - 1] = (m.group(0), "a" in ancestors)
+        in_link = "a" in getattr(self._inline_stage, "ancestors", ())
+        if raw.startswith("[") and not is_citation_group(raw):
+            return None, None, None  # `[mail a@b.org]`: no `@` in it starts a citation
+        if not raw.startswith("[") and (in_link or self._after_escaped_bracket(data, m.start())):
+            # `[@a](url)`: the author wrote a link, `@a` is its text; `\\[@a]`: literal text
+            return None, None, None
+        placeholder = self.md.htmlStash.store(_MARKER)
+        self.found[self.md.htmlStash.html_counter - 1] = (raw, in_link)
         return placeholder, m.start(0), m.end(0)
+
+    def _after_escaped_bracket(self, data: str, start: int) -> bool:
+        """``\\[`` just before: Python-Markdown's escape left it as a placeholder of its own."""
+        m = _INLINE_STASHED.search(data, max(0, start - 20), start)
+        stashed = getattr(self._inline_stage, "stashed_nodes", {})
+        return m is not None and stashed.get(m[1]) == "\x0291\x03"
+
+
+_INLINE_STASHED = re.compile(r"\x02klzzwxh:(\d+)\x03$")
 
 
 class _MarkerProcessor(BlockProcessor):
@@ -210,7 +195,8 @@ class _CitationTree(Treeprocessor):
         self.pending: list[tuple[int, str]] = []  # stash index: HTML, after the TOC
 
     def run(self, root: etree.Element) -> None:
-        found, self.inline.found = self.inline.found, {}
+        found = dict(self.inline.found)
+        self.inline.found.clear()  # shared with the author-in-text pattern
         spots = self._in_document_order(root, found)
         groups = []
         for index, spot in enumerate(spots, start=1):
@@ -275,15 +261,22 @@ class _ReferenceProcessor(ReferenceProcessor):
     the definition of a link ``@a; @b`` to ``found`` and vanish without a word."""
 
     RE = re.compile(
-        ReferenceProcessor.RE.pattern.replace(r"^[ ]{0,3}\[(", r"^[ ]{0,3}\[(?!@)(", 1),
+        ReferenceProcessor.RE.pattern.replace(r"^[ ]{0,3}\[(", r"^[ ]{0,3}\[(?![^\]\n]*@)(", 1),
         re.MULTILINE,
     )
 
 
 def register_syntax(md: Markdown, handler: CitationHandler) -> None:
     """Add the citation syntax to ``md``; ``handler`` renders each page's citations."""
-    inline = _CitationInline(_INLINE_PATTERN, md)
+    if "@" not in md.ESCAPED_CHARS:  # `\@` writes an `@` that starts no citation
+        md.ESCAPED_CHARS = [*md.ESCAPED_CHARS, "@"]
+    inline = _CitationInline(GROUP, md)
     md.inlinePatterns.register(inline, "bibcite", INLINE_PRIORITY)
+    # Author-in-text, after the groups (an `@` inside one is already in the stash); both
+    # patterns note what they find in the same table.
+    in_text = _CitationInline(IN_TEXT, md)
+    in_text.found = inline.found
+    md.inlinePatterns.register(in_text, "bibcite_in_text", INLINE_PRIORITY - 1)
     md.parser.blockprocessors.register(_ReferenceProcessor(md.parser), "reference", 15)
     md.parser.blockprocessors.register(_MarkerProcessor(md.parser), "bibcite_marker", 16)
     tree = _CitationTree(md, handler, inline)
