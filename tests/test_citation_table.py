@@ -63,6 +63,10 @@ BIB = r"""@string{jcut = "J Cutan"}
   title = {Evidence for Selective Attention in the Insect Brain},
   author = {De Bivort, Benjamin L. and Van Swinderen, Bruno},
   year = {2016}, volume = {15}, pages = {1--7}, journal = {Current Opinion in Insect Science}}
+@article{test_citavi,
+  title={{Test Title (TT)}}, author={Author, First and Author, Second},
+  journal={Testing Journal (TJ)}, volume={1}, year={2019}, publisher={Test_Publisher (TP)},
+  url = {\url{https://doi.org/10.21577/0103-5053.20190253}}}
 """
 PAGE = "docs/page.md"
 HINT = "Write citations as [@key], [@a; @b] or [@key, p. 3]; escape a literal bracket as \\[@"
@@ -366,6 +370,283 @@ ROWS += [
 ]
 
 
+# --- mkdocs-bibtex's cases (shyamd/mkdocs-bibtex: test_files/test_citation.py, test_plugin.py,
+# test_integration.py and test_files/test.bib), one row each --------------------------------
+AUTHORS = "Author and Author"
+PEER_YEAR = "the peer renders author–year, e.g. (Author and Author 2019); bibcite renders numbers"
+ROWS += [
+    Row(
+        "peer: basic citation '@test'",
+        "@test",
+        p(span(f"{AUTHORS} [{ref(10, 'test')}]")),
+        note="the peer only parses it; bibcite renders author-in-text: short author and number",
+    ),
+    Row(
+        "peer: citation with prefix 'see @test'",
+        "see @test",
+        p("see ", span(f"{AUTHORS} [{ref(10, 'test')}]")),
+        note="outside brackets 'see' is prose (pandoc); the peer parses it as a prefix",
+    ),
+    Row(
+        "peer: citation with suffix '@test, p. 123'",
+        "@test, p. 123",
+        p(span(f"{AUTHORS} [{ref(10, 'test')}]"), ", p. 123"),
+        note="outside brackets ', p. 123' is prose (pandoc); in brackets it is a locator",
+    ),
+    Row(
+        "peer: citation with prefix and suffix 'see @test, p. 123'",
+        "see @test, p. 123",
+        p("see ", span(f"{AUTHORS} [{ref(10, 'test')}]"), ", p. 123"),
+        note="as the two rows above",
+    ),
+    Row(
+        "peer: suppressed author '-@test'",
+        "-@test",
+        p(span(f"[{ref(10, 'test')}]")),
+        note="the peer gives the year alone (2019); bibcite the number alone",
+    ),
+    Row(
+        "peer: multiple citations '@test; @test2'",
+        "@test; @test2",
+        p(
+            span(f"{AUTHORS} [{ref(10, 'test')}]"),
+            "; ",
+            span(f"{AUTHORS} [{ref(11, 'test2')}]", gid=2),
+        ),
+    ),
+    Row(
+        "peer: complex multiple citations, outside brackets",
+        "see @test, p. 123; @test2, p. 456",
+        p(
+            "see ",
+            span(f"{AUTHORS} [{ref(10, 'test')}]"),
+            ", p. 123; ",
+            span(f"{AUTHORS} [{ref(11, 'test2')}]", gid=2),
+            ", p. 456",
+        ),
+    ),
+    Row(
+        "peer: citation block '[see @test, p. 123]'",
+        "[see @test, p. 123]",
+        p(span(f"[see {ref(10, 'test')}, p. 123]")),
+        note="peer (pandoc style): (see Author and Author 2019a, p. 123)",
+    ),
+    Row(
+        "peer: multiple citation blocks",
+        "[see @test, p. 123] Some text [@test2]",
+        p(span(f"[see {ref(10, 'test')}, p. 123]"), " Some text ", cite(11, "test2", gid=2)),
+    ),
+    Row("peer: not a citation", "not a citation", p("not a citation")),
+    Row("peer: e-mail exclusion", "user@example.com", p("user@example.com")),
+    Row(
+        "peer: complex citation block with unknown keys (test1, test3)",
+        "[see @test1, p. 123; @test2, p. 456; -@test3]",
+        p(
+            span(
+                '[see <span class="citation-unknown" title>?test1</span>, p. 123; '
+                f'{ref(11, "test2")}, p. 456; <span class="citation-unknown" title>?test3</span>]'
+            )
+        ),
+        warnings=(
+            f"{PAGE}:1:1: unknown citation key 'test1'; did you mean 'test'? Fix the key or add "
+            "an entry 'test1' to refs.bib",
+            f"{PAGE}:1:1: unknown citation key 'test3'; did you mean 'test'? Fix the key or add "
+            "an entry 'test3' to refs.bib",
+        ),
+        note="the peer's test only parses it; its .bib has no test1 or test3",
+    ),
+    Row(
+        "peer: links are not citations",
+        "This is [google](www.google.com).",
+        p('This is <a href="www.google.com">google</a>.'),
+    ),
+    Row(
+        "peer: inline citation '@citation' (key from the .bib instead)",
+        "This is an inline citation @test",
+        p("This is an inline citation ", span(f"{AUTHORS} [{ref(10, 'test')}]")),
+    ),
+    Row(
+        "peer: inline citation in parentheses",
+        "This is also a valid inline citation (@test).",
+        p("This is also a valid inline citation (", span(f"{AUTHORS} [{ref(10, 'test')}]"), ")."),
+    ),
+    Row(
+        "peer: a mailto link is not a citation",
+        "Please [email me](mailto=me@me.com).",
+        p('Please <a href="mailto=me@me.com">email me</a>.'),
+    ),
+    Row(
+        "peer: git@github.com in fenced code is not a citation",
+        "```sh\ngit clone git@github.com/shyamd/mkdocs-bibtex.git\n```\n",
+        None,
+        contains=("git clone git@github.com/shyamd/mkdocs-bibtex.git",),
+    ),
+    Row(
+        "peer: a bracketed citation is not author-in-text",
+        "This text contains unprocessed citation [@test]",
+        p("This text contains unprocessed citation ", cite(10, "test")),
+    ),
+    Row(
+        "peer: '[see @test p22]' (a locator without its comma)",
+        "This text contains unprocessed citation [see @test p22]",
+        p(
+            "This text contains unprocessed citation ",
+            '<span class="citation citation-error" id="cite-1" data-search-exclude="">'
+            "[see @test p22]</span>",
+        ),
+        warnings=(
+            f"{PAGE}:1:41: malformed citation '[see @test p22]' (at 'see @test p22'). {HINT}",
+        ),
+        note="the peer leaves it as text without a word; bibcite shows it and warns",
+    ),
+    Row(
+        "peer: an escaped \\@mystuff",
+        "This is not an inline citation \\@mystuff",
+        p("This is not an inline citation @mystuff"),
+    ),
+    Row(
+        "peer: basic rendering of two groups",
+        "Here is a citation [@test] and another one [@test2].",
+        p("Here is a citation ", cite(10, "test"), " and another one ", cite(11, "test2", 2), "."),
+        note="the peer renders footnotes [^test]; bibcite numbers and a References list",
+    ),
+    Row(
+        "peer: pandoc rendering, [@test] and [@Bivort2016]",
+        "Here is a citation [@test] and another [@Bivort2016].",
+        p("Here is a citation ", cite(10, "test"), " and another ", cite(12, "Bivort2016", 2), "."),
+        note=PEER_YEAR + " and (De Bivort and Van Swinderen 2016)",
+    ),
+    Row(
+        "peer: citation features, suppressed author in brackets",
+        "See [-@test] for more.",
+        p("See ", cite(10, "test"), " for more."),
+        note="peer: (2019a); bibcite: the number",
+    ),
+    Row(
+        "peer: citation features, prefix and locator",
+        "As shown by [see @test, p. 123].",
+        p("As shown by ", span(f"[see {ref(10, 'test')}, p. 123]"), "."),
+        note="peer: (see Author and Author 2019a, p. 123)",
+    ),
+    Row(
+        "peer: citation features, multiple sources",
+        "Multiple sources [@test; @test2].",
+        p("Multiple sources ", span(f"[{ref(10, 'test')}, {ref(11, 'test2')}]"), "."),
+        note="peer: (Author and Author 2019a, b)",
+    ),
+    Row(
+        "peer: an unknown key",
+        "Invalid citation [@nonexistent]",
+        p(
+            "Invalid citation ",
+            span('[<span class="citation-unknown" title>?nonexistent</span>]'),
+        ),
+        warnings=(unknown(1, 18, "nonexistent"),),
+        note="the peer drops it without a word",
+    ),
+    Row(
+        "peer: a link and a citation",
+        "This is not a citation [google](www.google.com). But this is a citation [@test].",
+        p(
+            'This is not a citation <a href="www.google.com">google</a>. But this is a citation ',
+            cite(10, "test"),
+            ".",
+        ),
+    ),
+    Row(
+        "peer: a bare unknown '@inline_cite'",
+        "This only has an @inline_cite.",
+        p(
+            "This only has an ",
+            span('<span class="citation-unknown" title>@inline_cite</span>'),
+            ".",
+        ),
+        warnings=(
+            f"{PAGE}:1:18: unknown citation key 'inline_cite' in '@inline_cite'. Fix the key or "
+            "add an entry 'inline_cite' to refs.bib, or write \\@inline_cite if it is not a "
+            "citation",
+        ),
+        note="the peer, inline references off, leaves it as text without a word",
+    ),
+    Row(
+        "peer: test_citavi's \\url{} in the url field",
+        "[@test_citavi]",
+        p(cite(13, "test_citavi")),
+        contains=("Author F, Author S. Test Title (TT). Testing Journal (TJ). 2019. 1.",),
+        note="an article links to PubMed, not to its url (bibcite links web types to their url)",
+    ),
+    Row(
+        "peer: \\bibliography (bibcite's list goes at the end by itself)",
+        "Citation [@test]\n\n\\bibliography",
+        p("Citation ", cite(10, "test")),
+        contains=('<h2 data-search-exclude="" id="references"', '<li id="ref-test" value="10">'),
+        note="the peer's \\bibliography marker is text here; bibcite's is ::references::",
+    ),
+    Row(
+        "peer: \\full_bibliography (bibcite: ::bibliography::)",
+        "Full bibliography [@test]\n\n::bibliography::\n",
+        p("Full bibliography ", cite(10, "test")),
+        contains=('<li id="ref-test2" value="11">', '<li id="ref-Bivort2016" value="12">'),
+    ),
+]
+
+# --- the bibliography's input (issue 13, item 3) ------------------------------------------
+A = "@article{a1,\n  author = {Alpha, A.},\n  title = {First},\n  journal = {J}, year = {2001}}\n"
+B = "@article{b1,\n  author = {Beta, B.},\n  title = {Second},\n  journal = {J}, year = {2002}}\n"
+ROWS += [
+    Row(
+        "crossref: the child has its parent's year, editors and publisher",
+        "[@childchap]",
+        p(cite(8, "childchap")),
+        contains=("Child C. A chapter. In: Editor E, editor. The Book. Pub; 1999. p. 3–4.",),
+    ),
+    Row(
+        "@string and # concatenation",
+        "[@strjournal]",
+        p(cite(7, "strjournal")),
+        contains=("String S. Macro. J Cutan Pathol. 2004.",),
+    ),
+    Row(
+        "several .bib files, numbered in order",
+        "[@a1; @b1]",
+        p(span(f"[{ref(1, 'a1')}, {ref(2, 'b1')}]")),
+        bibs={"a.bib": A, "b.bib": B},
+    ),
+    Row(
+        "a key in two files: an error naming both places",
+        "[@a1]",
+        None,
+        warnings=(
+            "b.bib:1:10: duplicate citation key 'a1', first defined on a.bib:1. Give each entry "
+            "its own key",
+        ),
+        bibs={"a.bib": A, "b.bib": A},
+    ),
+]
+
+# --- placement (issue 13, item 4) ---------------------------------------------------------
+ROWS += [
+    Row(
+        "the reference list goes at the end by default",
+        "Text [@smith2001].\n\nMore text.\n",
+        p("Text ", cite(3, "smith2001"), "."),
+        contains=('<p>More text.</p>\n<h2 data-search-exclude="" id="references"',),
+    ),
+    Row(
+        "::references:: puts it where it is written",
+        "Text [@smith2001].\n\n::references::\n\nAfter the list.\n",
+        p("Text ", cite(3, "smith2001"), "."),
+        contains=("</ol><p>After the list.</p>",),
+    ),
+    Row(
+        "::bibliography:: lists every entry",
+        "::bibliography::\n",
+        None,
+        contains=('<li id="ref-reiter2011" value="1">', '<li id="ref-test_citavi" value="13">'),
+    ),
+]
+
+
 # --- the tests -----------------------------------------------------------------------------
 
 
@@ -388,7 +669,9 @@ def test_citation_form(tmp_path: Path, row: Row) -> None:
         assert part in got.html
 
 
-@pytest.mark.parametrize("row", [r for r in ROWS if not r.warnings and not r.bibs])
+@pytest.mark.parametrize(
+    "row", [r for r in ROWS if not r.warnings and not r.bibs and "::bib" not in r.markdown]
+)
 def test_every_number_has_a_tooltip_and_a_backlink(tmp_path: Path, row: Row) -> None:
     """Each linked number carries the full reference as its tooltip, and the entry it links to
     has a backlink to that citation."""

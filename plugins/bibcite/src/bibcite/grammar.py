@@ -125,7 +125,8 @@ def parse_citation(raw: str) -> tuple[tuple[CitationItem, ...], str]:
         if m is None:
             return (), f"malformed citation '{_one_line(raw)}'"
         locator, suffix = split_locator(m["after"] or "")
-        return (CitationItem(_key(m["key"]), locator, "", suffix, False, True),), ""
+        suppress = raw.startswith("-")
+        return (CitationItem(_key(m["key"]), locator, "", suffix, suppress, True),), ""
     items: list[CitationItem] = []
     for part in _split_items(raw[1:-1]):
         if not part.strip() or part.strip() in ("@", "-@"):
