@@ -314,6 +314,19 @@ ROWS += [
     ),
 ]
 
+ROWS += [
+    Row(
+        "an unknown key in a group and author-in-text: each located",
+        "[@nobody] and @nobody.",
+        None,
+        warnings=(
+            unknown(1, 1, "nobody"),
+            f"{PAGE}:1:15: unknown citation key 'nobody' in '@nobody'. Fix the key or add an "
+            "entry 'nobody' to refs.bib, or write \\@nobody if it is not a citation",
+        ),
+    ),
+]
+
 # --- keys ----------------------------------------------------------------------------------
 ROWS += [
     Row(

@@ -16,6 +16,7 @@ under a repeat that could match the same text two ways (a hostile page cannot bl
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from dataclasses import dataclass
@@ -106,6 +107,8 @@ def _one_line(raw: str) -> str:
 
 def _parse_item(part: str, raw: str) -> CitationItem | str:
     """One ``;``-separated item of a group, or what is wrong with it."""
+    if m := _KEY_ALONE.fullmatch(part):  # the common case: `@key`, nothing else
+        return CitationItem(_key(m[1]))
     m = _AT.search(part)
     if m is None:
         return f"malformed citation '{_one_line(raw)}' (at '{' '.join(part.split())}')"
@@ -117,6 +120,12 @@ def _parse_item(part: str, raw: str) -> CitationItem | str:
     return CitationItem(_key(m["key"]), locator, prefix, suffix, m.group(0).startswith("-"))
 
 
+_KEY_ALONE = re.compile(rf"\s*@({KEY})\s*")
+
+
+# Cached: the same few texts (`[@a]`) are cited on many pages, and parsed by the index, the
+# page and its checks; the result is immutable.
+@functools.lru_cache(maxsize=8192)
 def parse_citation(raw: str) -> tuple[tuple[CitationItem, ...], str]:
     """Parse a citation as written: a group ``[see @a; @b, p. 3]`` or author-in-text ``@a`` /
     ``@a [p. 3]``. Returns the items, or ``()`` and what is wrong with it."""

@@ -294,6 +294,8 @@ def locate(source: str, raw: str, occurrence: int, fallback: str = "") -> tuple[
     """
     # A group over several lines may have lost the quote or list indentation of its source lines.
     pattern = r"[ \t]*\n[\s>]*".join(re.escape(part) for part in re.split(r"[ \t]*\n\s*", raw))
+    if not raw.startswith("["):  # author-in-text `@a`: not the `@a` of `[@a]`, `@ab` or `x@a`
+        pattern = rf"(?<![\w.+%/=\\\[-]){pattern}(?![\w:.#$%&\-+?<>~/]*\w)"
     positions = [
         m.start()
         for m in re.finditer(pattern, source)
