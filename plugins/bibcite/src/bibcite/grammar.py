@@ -46,7 +46,7 @@ IN_TEXT = rf"{CITE_AT}(?:[ ]\[(?P<after>[^\[\]@\n]*)\](?!\())?"
 #: The index's scan of a page's prose: links and inline HTML first (Markdown takes them before
 #: citations), then groups, then author-in-text citations, leftmost first.
 _LINK = r"!?\[[^\[\]\n]*\](?:\([^()\n]*\)|\[[^\[\]@\n]*\])|<[A-Za-z/!][^<>\n]*>"
-SCAN = re.compile(rf"(?P<skip>{_LINK})|(?<!\\)(?P<group>{GROUP})(?!\([^()\n]*\))|{IN_TEXT}")
+SCAN = re.compile(rf"(?<!\\)(?P<skip>{_LINK})|(?<!\\)(?P<group>{GROUP})(?!\([^()\n]*\))|{IN_TEXT}")
 
 #: Locator terms (pandoc's, as abbreviated in English), singular and plural.
 _TERMS = (

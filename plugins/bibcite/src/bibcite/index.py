@@ -86,8 +86,12 @@ def _citations(prose: str) -> list[str]:
         raw = m.group(0)
         if m["skip"] or (m["group"] and not is_citation_group(raw)):
             continue
-        found.append(raw)
+        # A link inside a group is its text to Markdown (taken before the group).
+        found.append(_LINK_IN_GROUP.sub(r"\1", raw) if m["group"] and "](" in raw else raw)
     return found
+
+
+_LINK_IN_GROUP = re.compile(r"\[([^\[\]\n]*)\]\([^()\n]*\)")
 
 
 def _stem(path: str) -> str:
@@ -126,8 +130,8 @@ def _prose(text: str) -> str:
             kept.append(line)
         previous_blank = blank
     joined = _COMMENT.sub("", "\n".join(kept))
-    # Code spans do not cross a blank line.
-    return "\n\n".join(_CODE_SPAN.sub("", part) for part in joined.split("\n\n"))
+    # Code spans do not cross a blank line; a space keeps `x`c`@a` a citation, as Markdown sees it.
+    return "\n\n".join(_CODE_SPAN.sub(" ", part) for part in joined.split("\n\n"))
 
 
 @dataclass(frozen=True)

@@ -143,29 +143,56 @@ class _CitationInline(InlineProcessor):
     def handleMatch(  # type: ignore[override]
         self, m: re.Match[str], data: str
     ) -> tuple[str | None, int | None, int | None]:
-        raw = m.group(0)
         # The tags around the text being processed, as Python-Markdown's inline stage tracks them
         # (its tree processor, looked up once, not per citation).
         if self._inline_stage is None:
             self._inline_stage = self.md.treeprocessors["inline"]
         in_link = "a" in getattr(self._inline_stage, "ancestors", ())
+        raw = self._as_written(m.group(0))
         if raw.startswith("[") and not is_citation_group(raw):
             return None, None, None  # `[mail a@b.org]`: no `@` in it starts a citation
-        if not raw.startswith("[") and (in_link or self._after_escaped_bracket(data, m.start())):
-            # `[@a](url)`: the author wrote a link, `@a` is its text; `\\[@a]`: literal text
+        if not raw.startswith("[") and (in_link or self._not_a_start(data, m.start())):
+            # `[@a](url)`: the author wrote a link, `@a` is its text; `\\[@a]`: literal text;
+            # `@a@b`: the second `@` is inside a word
             return None, None, None
         placeholder = self.md.htmlStash.store(_MARKER)
         self.found[self.md.htmlStash.html_counter - 1] = (raw, in_link)
         return placeholder, m.start(0), m.end(0)
 
-    def _after_escaped_bracket(self, data: str, start: int) -> bool:
-        """``\\[`` just before: Python-Markdown's escape left it as a placeholder of its own."""
-        m = _INLINE_STASHED.search(data, max(0, start - 20), start)
+    def _as_written(self, text: str) -> str:
+        """``text`` with what earlier patterns stashed put back as written: an escape as
+        ``\\[`` (so the grammar sees it as the site's index does), a code span as its text."""
+        if "\x02" not in text:
+            return text
         stashed = getattr(self._inline_stage, "stashed_nodes", {})
-        return m is not None and stashed.get(m[1]) == "\x0291\x03"
+
+        def source(m: re.Match[str]) -> str:
+            node = stashed.get(m[1])
+            if isinstance(node, str) and (escape := _ESCAPED.fullmatch(node)):
+                return "\\" + chr(int(escape[1]))
+            return self.unescape(m[0])
+
+        return _INLINE_ANY.sub(source, text)
+
+    def _not_a_start(self, data: str, start: int) -> bool:
+        """What is just before the ``@`` is stashed by an earlier pattern, which the grammar's
+        look-behind cannot see: ``\\[`` (an escape), or a citation ending in a key's character
+        (``@a@b``: the second ``@`` is inside a word, as the site's index sees it)."""
+        m = _INLINE_STASHED.search(data, max(0, start - 20), start)
+        if m is None:
+            return False
+        node = getattr(self._inline_stage, "stashed_nodes", {}).get(m[1])
+        if node == "\x0291\x03":
+            return True
+        spot = _STASHED.fullmatch(node) if isinstance(node, str) else None
+        raw = self.found[int(spot[1])][0] if spot and int(spot[1]) in self.found else ""
+        return bool(raw) and _IN_WORD.match(raw[-1]) is not None
 
 
-_INLINE_STASHED = re.compile(r"\x02klzzwxh:(\d+)\x03$")
+_INLINE_ANY = re.compile(r"\x02klzzwxh:(\d+)\x03")
+_ESCAPED = re.compile(r"\x02(\d+)\x03")
+_INLINE_STASHED = re.compile(r"\x02klzzwxh:(\d+)\x03\Z")
+_IN_WORD = re.compile(r"[\w.+%/=\\-]")  # what keeps an `@` after it from starting a citation
 
 
 class _MarkerProcessor(BlockProcessor):
