@@ -327,6 +327,27 @@ ROWS += [
     ),
 ]
 
+NOT_RENDERED = (
+    "is not rendered: it is in image text or in a raw HTML block. Move it into the text, or add "
+    'markdown="1" to the HTML block; write \\@ for an @'
+)
+ROWS += [
+    Row(
+        "author-in-text in image text: located, not lost",
+        "![Figure from @smith2001](f.png) and @weinel2009",
+        None,
+        warnings=(f"{PAGE}:1:15: citation '@smith2001' {NOT_RENDERED}",),
+        contains=('alt="Figure from @smith2001"', "Weinel and Callen ["),
+    ),
+    Row(
+        "author-in-text in a raw HTML block: located; its tags, e-mails and URLs are not",
+        '<div class="box">\nAs @smith2001 wrote, mail <a href="mailto:a@b.org">a@b.org</a>, '
+        '<span data-x="@y">x</span>.\n</div>\n\nText [@weinel2009].',
+        p("Text ", cite(2, "weinel2009"), "."),
+        warnings=(f"{PAGE}:2:4: citation '@smith2001' {NOT_RENDERED}",),
+    ),
+]
+
 # --- keys ----------------------------------------------------------------------------------
 ROWS += [
     Row(

@@ -160,6 +160,21 @@ def _split_items(body: str) -> list[str]:
     return [*parts, body[start:]]
 
 
+def find_citations(text: str) -> list[str]:
+    """The citations in ``text`` (prose, code already left out) as the inline patterns take
+    them, in order: groups and author-in-text, leaving out links and inline HTML. The site's
+    index reads pages with it, and the extension the text Markdown keeps as text."""
+    found = []
+    for m in SCAN.finditer(text):
+        raw = m.group(0)
+        if m["skip"] or (m["group"] and not is_citation_group(raw)):
+            continue
+        # A link inside a group is its text to Markdown (taken before the group).
+        found.append(_LINK_IN_GROUP.sub(r"\1", raw) if m["group"] and "](" in raw else raw)
+    return found
+
+
+_LINK_IN_GROUP = re.compile(r"\[([^\[\]\n]*)\]\([^()\n]*\)")
 _BRACKET_OR_START = re.compile(rf"[\[\]]|{START}")
 
 

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bibcite.grammar import SCAN, is_citation_group
+from bibcite.grammar import find_citations
 from bibcite.syntax import BIBLIOGRAPHY_MARKER, parse_citation
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
@@ -73,25 +73,9 @@ def scan_page(path: str, text: str) -> PageRecord:
     if not title:
         heading = _H1.search(prose)
         title = heading.group(1) if heading else _stem(path)
-    groups = tuple(_citations(prose))
+    groups = tuple(find_citations(prose))
     marker = re.search(rf"^{re.escape(BIBLIOGRAPHY_MARKER)}[ \t]*$", prose, re.MULTILINE)
     return PageRecord(path, title, groups, marker is not None)
-
-
-def _citations(prose: str) -> list[str]:
-    """The page's citations as the inline patterns take them (:data:`bibcite.grammar.SCAN`):
-    groups and author-in-text, leaving out links and inline HTML."""
-    found = []
-    for m in SCAN.finditer(prose):
-        raw = m.group(0)
-        if m["skip"] or (m["group"] and not is_citation_group(raw)):
-            continue
-        # A link inside a group is its text to Markdown (taken before the group).
-        found.append(_LINK_IN_GROUP.sub(r"\1", raw) if m["group"] and "](" in raw else raw)
-    return found
-
-
-_LINK_IN_GROUP = re.compile(r"\[([^\[\]\n]*)\]\([^()\n]*\)")
 
 
 def _stem(path: str) -> str:

@@ -25,7 +25,15 @@ from markdown.blockprocessors import BlockProcessor, ReferenceProcessor
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
-from bibcite.grammar import GROUP, IN_TEXT, KEY, CitationItem, is_citation_group, parse_citation
+from bibcite.grammar import (
+    GROUP,
+    IN_TEXT,
+    KEY,
+    CitationItem,
+    find_citations,
+    is_citation_group,
+    parse_citation,
+)
 
 __all__ = ["KEY", "CitationGroup", "CitationItem", "parse_citation", "register_syntax"]
 
@@ -85,20 +93,20 @@ BIBLIOGRAPHY_MARKER = "::bibliography::"
 _MARKER_CLASS = "bibcite-marker"
 
 
-_LEFT_AS_TEXT = re.compile(GROUP)
 _STASHED = re.compile(r"\x02wzxhzdk:(\d+)\x03")
 _NOT_PROSE = re.compile(r"<(code|pre|script|style)\b.*?</\1\s*>|<!--.*?-->", re.DOTALL | re.I)
 
 
 def unrendered_citations(root: etree.Element, raw_html: Sequence[object] = ()) -> list[str]:
-    """Citation groups Markdown kept away from the inline pattern, in document order: in image
-    text (``alt``) and in raw HTML blocks without ``markdown="1"``; code is left out.
+    """Citations Markdown kept away from the inline patterns, in document order: in image text
+    (``alt``) and in raw HTML blocks without ``markdown="1"`` (their text, not their tags);
+    code is left out.
 
     Runs after inline processing and before ``unescape``, so an escaped ``\\[@`` is still a
     placeholder here and never taken for a citation."""
     found: list[str] = []
-    if not any(isinstance(b, str) and "[@" in b for b in raw_html) and not any(
-        "[@" in (el.get("alt") or "") for el in root.iter()
+    if not any(isinstance(b, str) and "@" in b for b in raw_html) and not any(
+        "@" in (el.get("alt") or "") for el in root.iter()
     ):
         return found  # the common case, without walking the tree in Python
 
@@ -107,7 +115,7 @@ def unrendered_citations(root: etree.Element, raw_html: Sequence[object] = ()) -
             if child.tag in ("code", "pre"):
                 scan(child.tail)
                 continue
-            found.extend(_groups_in(child.get("alt", "")))
+            found.extend(_citations_in(child.get("alt", "")))
             scan(child.text)
             walk(child)
             scan(child.tail)
@@ -119,15 +127,16 @@ def unrendered_citations(root: etree.Element, raw_html: Sequence[object] = ()) -
             index = int(m.group(1))
             block = raw_html[index] if index < len(raw_html) else ""
             if isinstance(block, str):
-                found.extend(_groups_in(_NOT_PROSE.sub("", block)))
+                found.extend(_citations_in(_NOT_PROSE.sub("", block)))
 
     scan(root.text)
     walk(root)
     return found
 
 
-def _groups_in(text: str) -> list[str]:
-    return [g for m in _LEFT_AS_TEXT.finditer(text) if is_citation_group(g := m.group(0))]
+def _citations_in(text: str) -> list[str]:
+    """Groups and author-in-text citations in text Markdown kept as it is (escapes as written)."""
+    return find_citations(_ESCAPED.sub(lambda m: "\\" + chr(int(m[1])), text))
 
 
 class _CitationInline(InlineProcessor):
