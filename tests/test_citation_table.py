@@ -216,6 +216,11 @@ ROWS += [
         p(span(f"[see [x] {ref(1, 'reiter2011')}]")),
     ),
     Row(
+        "escaped brackets in a prefix are shown as brackets",
+        "[see \\[x\\] @reiter2011]",
+        p(span(f"[see [x] {ref(1, 'reiter2011')}]")),
+    ),
+    Row(
         "a group over a line break",
         "[@reiter2011;\n@weinel2009]",
         p(span(f"[{ref(1, 'reiter2011')}, {ref(2, 'weinel2009')}]")),

@@ -96,6 +96,10 @@ def split_locator(text: str) -> tuple[str, str]:
     return f"{label} {value}", m["suffix"].strip()
 
 
+# Markdown's escapes in a prefix or suffix (`\[x\]`) are shown as the characters they escape.
+_BACKSLASH = re.compile(r"\\([\\`*_{}\[\]()>#+\-.!@])")
+
+
 def _key(raw: str) -> str:
     return sys.intern(raw[1:-1] if raw.startswith("{") else raw)
 
@@ -112,11 +116,11 @@ def _parse_item(part: str, raw: str) -> CitationItem | str:
     m = _AT.search(part)
     if m is None:
         return f"malformed citation '{_one_line(raw)}' (at '{' '.join(part.split())}')"
-    prefix = " ".join(part[: m.start()].split())
+    prefix = _BACKSLASH.sub(r"\1", " ".join(part[: m.start()].split()))
     rest = part[m.end() :].strip()
     if rest and not rest.startswith(","):  # a locator needs its comma: `[@a p. 3]`
         return f"malformed citation '{_one_line(raw)}' (at '{' '.join(part.split())}')"
-    locator, suffix = split_locator(rest[1:]) if rest else ("", "")
+    locator, suffix = split_locator(_BACKSLASH.sub(r"\1", rest[1:])) if rest else ("", "")
     return CitationItem(_key(m["key"]), locator, prefix, suffix, m.group(0).startswith("-"))
 
 
