@@ -487,6 +487,31 @@ CASES = [
         groups=((OTHER, 3),),
     ),
     Case(
+        "pandoc's forms in a real build: author-in-text, prefix, locator, suppress-author",
+        append={
+            PAGE: "\nAs @delta2003third [p. 3] said [see @gamma2002second, pp. 1-2; "
+            "-@delta2003third].\n"
+        },
+        rendered=(
+            (OTHER, 'data-search-exclude="">Delta [<a class="citation-ref" '),
+            (OTHER, "</a>, p. 3]</span> said "),
+            (OTHER, '>[see <a class="citation-ref" href="#ref-gamma2002second"'),
+            (OTHER, "</a>, pp. 1\u20132; <a"),
+        ),
+        groups=((OTHER, 4),),
+    ),
+    Case(
+        "a bare unknown @word fails a strict build, located, shown as written",
+        append={PAGE: "\nAsk @nobody here, not a@b.org or `@code` or \\@escaped.\n"},
+        ok=False,
+        messages=(
+            "docs/other.md:5:5: unknown citation key 'nobody' in '@nobody'. Fix the key or add "
+            "an entry 'nobody' to refs.bib, or write \\@nobody if it is not a citation",
+        ),
+        rendered=((OTHER, 'title="Unknown reference: nobody">@nobody</span>'),),
+        groups=((OTHER, 3),),
+    ),
+    Case(
         "trailing semicolon",
         append={PAGE: "\nTrailing [@delta2003third;].\n"},
         ok=False,

@@ -49,7 +49,7 @@ def test_citations_are_found(source: str, cited: list[list[str]]) -> None:
         "Link [@a](https://example.org/).",
         "Reference link [@a][r].\n\n[r]: https://example.org/\n",
         "Autolink <https://example.org/[@a]>.",
-        "Not a citation [a] or [ @a] or @a.",
+        "Not a citation [a] or [x@a] or a@b or x.org/@a or ?u=@a or \\@a.",
         "Handle [email@a] is text.",
     ],
 )

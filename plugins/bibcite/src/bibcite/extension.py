@@ -240,11 +240,12 @@ class _PageHandler:
             occurrence = seen.get(raw, 0)
             seen[raw] = occurrence + 1
             line, col = locate(source, raw, occurrence)
+            literal = "escape a literal bracket as \\[@" if raw[0] == "[" else "write \\@ for an @"
             current_host().report(Problem(path, line, col,
                 f"citation '{' '.join(raw.split())}' is not rendered: it is in image text or "
                 "in a raw HTML block",
-                'Move it into the text, or add markdown="1" to the HTML block; '
-                "escape a literal bracket as \\[@"))  # fmt: skip
+                f'Move it into the text, or add markdown="1" to the HTML block; '
+                f"{literal}"))  # fmt: skip
         record = site.index.pages.get(context.path) if site.index and context else None
         written = tuple(g.raw for g in self._groups)
         if record is not None and not raws and len(record.groups) != len(written):

@@ -174,11 +174,33 @@ def make_reference(
     ]
     text = formatted.text + "".join(f" [{label}]" for _, label in shown)
     item = reference_item(entry, formatted.text, formatted.html, shown)
-    ref = Reference(entry.key, entry.index, entry.path, entry.line, text, item)
+    short = short_author(entry)
+    ref = Reference(entry.key, entry.index, entry.path, entry.line, text, item, short)
     if export:
         csl = json.dumps(entry_csl(entry), ensure_ascii=False, sort_keys=True)
         ref = dataclasses.replace(ref, bibtex=entry_bibtex(entry), csl=csl)
     return ref, problems
+
+
+def short_author(entry: BibEntry) -> str:
+    """The short author form of author-in-text citations, from the authors (else the editors):
+    one, the surname (``Smith``); two, ``Weinel and Callen``; three or more, ``Reiter et al.``
+    (also when the list ends in ``and others``). Computed once per entry, kept in its record."""
+    persons = entry.entry.persons
+    people = persons.get("author") or persons.get("editor") or []
+    surnames = [_surname(p) for p in people]
+    if not surnames:
+        return ""
+    if len(surnames) > 2 or "others" in surnames[1:]:
+        return f"{surnames[0]} et al."
+    return " and ".join(surnames)
+
+
+def _surname(person: Any) -> str:
+    """The ``von`` and last names, decoded from LaTeX (raw where they cannot be)."""
+    last = " ".join([*person.prelast_names, *person.last_names])
+    text, _ = decode_latex(last)  # problems are reported when the name is formatted
+    return _SPACES.sub(" ", str(text)).strip()
 
 
 def _problems(entry: BibEntry, issues: list[_Issue]) -> list[Problem]:

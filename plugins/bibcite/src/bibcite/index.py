@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from bibcite.grammar import find_citations
 from bibcite.syntax import BIBLIOGRAPHY_MARKER, parse_citation
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
@@ -24,8 +25,6 @@ _FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})")
 _CONTAINER = re.compile(r"^[ ]{0,3}(?:[-*+][ \t]|\d+[.)][ \t]|!!!|\?\?\?|===|\[\^[^\]]+\]:|:[ \t])")
 _CODE_SPAN = re.compile(r"(?<!\\)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-# As the inline pattern takes them: a group, unless it is the text of a complete link.
-_GROUP = re.compile(r"(?<!\\)\[(@[^\[\]]*)\](?!\([^()\n]*\))")
 _QUOTE = re.compile(r"^[ ]{0,3}(?:>[ ]?)+")
 # Python-Markdown leaves a raw HTML block alone (as text) unless it asks for markdown="1".
 _HTML_BLOCK = re.compile(
@@ -74,7 +73,7 @@ def scan_page(path: str, text: str) -> PageRecord:
     if not title:
         heading = _H1.search(prose)
         title = heading.group(1) if heading else _stem(path)
-    groups = tuple(m.group(0) for m in _GROUP.finditer(prose))
+    groups = tuple(find_citations(prose))
     marker = re.search(rf"^{re.escape(BIBLIOGRAPHY_MARKER)}[ \t]*$", prose, re.MULTILINE)
     return PageRecord(path, title, groups, marker is not None)
 
@@ -115,8 +114,8 @@ def _prose(text: str) -> str:
             kept.append(line)
         previous_blank = blank
     joined = _COMMENT.sub("", "\n".join(kept))
-    # Code spans do not cross a blank line.
-    return "\n\n".join(_CODE_SPAN.sub("", part) for part in joined.split("\n\n"))
+    # Code spans do not cross a blank line; a space keeps `x`c`@a` a citation, as Markdown sees it.
+    return "\n\n".join(_CODE_SPAN.sub(" ", part) for part in joined.split("\n\n"))
 
 
 @dataclass(frozen=True)

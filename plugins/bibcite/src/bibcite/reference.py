@@ -16,6 +16,8 @@ class Reference:
     text: the formatted reference as plain text (tooltips, search).
     item: the inner HTML of its list item: the formatted reference and its links (PubMed and
     DOI, or the web page), every value escaped. The same on every page that lists it.
+    short_author: the style's short author form for author-in-text citations (``Reiter et
+    al.``, ``Weinel and Callen``, ``Smith``), plain text; ``""`` when the entry has no names.
     bibtex: the entry as a standalone BibTeX record; csl: the entry as a CSL-JSON item (a JSON
     object). Both ``""`` unless the site exports references (:mod:`bibcite.export`).
     """
@@ -26,5 +28,6 @@ class Reference:
     line: int
     text: str
     item: str
+    short_author: str = ""
     bibtex: str = ""
     csl: str = ""

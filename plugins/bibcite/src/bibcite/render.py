@@ -17,7 +17,7 @@ from bibcite.export import FORMATS, data_url, export_texts
 from bibcite.index import CitingPage
 from bibcite.numbering import compress, format_run
 from bibcite.reference import Reference
-from bibcite.syntax import CitationGroup
+from bibcite.syntax import CitationGroup, CitationItem
 
 BACKLINK = "\u21a9"  # ↩
 # Citations and links are not prose: Material's search leaves out what carries this.
@@ -25,8 +25,9 @@ _EXCLUDED = ' data-search-exclude=""'
 
 
 def ref_id(key: str) -> str:
-    """The id of an entry in a reference list (keys hold only letters, digits and _-:.)."""
-    return f"ref-{key}"
+    """The id of an entry in a reference list, escaped for an attribute (pandoc's keys may hold
+    ``&<>``)."""
+    return escape_attribute(f"ref-{key}")
 
 
 def cite_id(group_index: int) -> str:
@@ -56,58 +57,106 @@ def render_group(
     refs: Mapping[str, Reference],
 ) -> str:
     """``[1, 3–5]``: each number or range links to the first entry it stands for, and its
-    ``title`` (a tooltip in mkdocs-material) holds the full references. Unknown keys render as
-    ``?key`` and malformed groups as written, so a mistake is visible, never dropped."""
+    ``title`` (a tooltip in mkdocs-material) holds the full references. Prefixes, locators and
+    suffixes stay in written order (``[see 3, pp. 33–35; also 5]``); author-in-text gives the
+    short author form and the number (``Reiter et al. [1]``). Unknown keys render as ``?key``
+    and malformed groups as written, so a mistake is visible, never dropped."""
     cid = cite_id(group.index)
     if group.error:
         shown = escape_text(group.raw)
         return f'<span class="citation citation-error" id="{cid}"{_EXCLUDED}>{shown}</span>'
-    in_link = group.in_link  # no link inside link text
-    if len(group.items) == 1 and not in_link and not group.items[0].locator:
-        key = group.items[0].key  # the common case, [@key], without the general machinery
-        if key in numbers:
+    items = group.items
+    if len(items) == 1 and not group.in_link and items[0].plain:
+        key = items[0].key  # the common case, [@key], without the general machinery
+        if key in numbers and not items[0].author_in_text:
             return (
                 f'<span class="citation" id="{cid}"{_EXCLUDED}>[<a class="citation-ref" '
                 f'href="#{ref_id(key)}" title="{title_attribute(refs[key].text)}">'
                 f"{numbers[key]}</a>]</span>"
             )
-
-    def number(keys: Sequence[str], text: str) -> str:
-        if in_link:
-            return (
-                f'<span class="citation-ref" title="{_tooltip(keys, numbers, refs)}">{text}</span>'
-            )
-        return (
-            f'<a class="citation-ref" href="#{ref_id(keys[0])}" '
-            f'title="{_tooltip(keys, numbers, refs)}">{text}</a>'
-        )
-
-    parts: list[str] = []
-    if any(item.locator for item in group.items):
-        separator = "; "
-        for item in group.items:
-            if item.key in numbers:
-                part = number([item.key], str(numbers[item.key]))
-            else:
-                part = _unknown(item.key)
-            parts.append(part + (escape_text(f", {item.locator}") if item.locator else ""))
+    link = _Linker(numbers, refs, group.in_link)
+    if items[0].author_in_text:
+        body = _in_text(items[0], link)
+    elif all(item.plain for item in items):
+        body = f"[{_plain_run(items, link)}]"
     else:
-        separator = ", "
-        by_number = {numbers[i.key]: i.key for i in group.items if i.key in numbers}
-        for lo, hi in compress(by_number):
-            keys = [by_number[n] for n in range(lo, hi + 1)]
-            parts.append(number(keys, format_run((lo, hi))))
-        seen = set()
-        for item in group.items:
-            if item.key not in numbers and item.key not in seen:
-                seen.add(item.key)
-                parts.append(_unknown(item.key))
-    return f'<span class="citation" id="{cid}"{_EXCLUDED}>[{separator.join(parts)}]</span>'
+        body = f"[{_decorated(items, link)}]"
+    return f'<span class="citation" id="{cid}"{_EXCLUDED}>{body}</span>'
 
 
-def _unknown(key: str) -> str:
+class _Linker:
+    """Numbers as links to their entries (as tooltips only inside link text)."""
+
+    def __init__(
+        self, numbers: Mapping[str, int], refs: Mapping[str, Reference], in_link: bool
+    ) -> None:
+        self.numbers, self.refs, self.in_link = numbers, refs, in_link
+
+    def __call__(self, keys: Sequence[str], text: str) -> str:
+        title = _tooltip(keys, self.numbers, self.refs)
+        if self.in_link:  # no link inside link text
+            return f'<span class="citation-ref" title="{title}">{text}</span>'
+        return f'<a class="citation-ref" href="#{ref_id(keys[0])}" title="{title}">{text}</a>'
+
+    def one(self, key: str) -> str:
+        if key not in self.numbers:
+            return _unknown(key)
+        return self([key], str(self.numbers[key]))
+
+
+def _plain_run(items: Sequence[CitationItem], link: _Linker) -> str:
+    """Keys alone: sorted numbers, runs compressed (``1, 3–5``), unknown keys after them."""
+    numbers = link.numbers
+    by_number = {numbers[i.key]: i.key for i in items if i.key in numbers}
+    parts = [
+        link([by_number[n] for n in range(lo, hi + 1)], format_run((lo, hi)))
+        for lo, hi in compress(by_number)
+    ]
+    unknown = dict.fromkeys(i.key for i in items if i.key not in numbers)
+    return ", ".join([*parts, *(_unknown(key) for key in unknown)])
+
+
+def _decorated(items: Sequence[CitationItem], link: _Linker) -> str:
+    """Items in written order, ``;``-separated, each with its prefix, locator and suffix;
+    neighbouring keys without any are compressed together (and only they)."""
+    parts: list[str] = []
+    run: list[CitationItem] = []
+    for item in items:
+        if item.plain:
+            run.append(item)
+            continue
+        if run:
+            parts.append(_plain_run(run, link))
+            run = []
+        parts.append(_with_affixes(item, link.one(item.key)))
+    if run:
+        parts.append(_plain_run(run, link))
+    return "; ".join(parts)
+
+
+def _with_affixes(item: CitationItem, number: str) -> str:
+    """``see 3, pp. 33–35 and passim``: the item's texts escaped around its number."""
+    before = f"{escape_text(item.prefix)} " if item.prefix else ""
+    after = f", {item.locator}" if item.locator else ""
+    if item.suffix:  # `p. 3, table 1` / `p. 3 and passim`; without a locator, after a comma
+        glue = ("" if item.suffix[0] in ",;:." else " ") if item.locator else ", "
+        after += f"{glue}{item.suffix}"
+    return f"{before}{number}{escape_text(after)}"
+
+
+def _in_text(item: CitationItem, link: _Linker) -> str:
+    """``Reiter et al. [1, p. 33]``; an unknown key is shown as written (``@key``)."""
+    if item.key not in link.numbers:
+        return _unknown(item.key, shown=f"@{item.key}")
+    number = _with_affixes(item, link.one(item.key))
+    short = "" if item.suppress_author else link.refs[item.key].short_author
+    return f"{escape_text(short)} [{number}]" if short else f"[{number}]"
+
+
+def _unknown(key: str, shown: str = "") -> str:
     title = f"Unknown reference: {escape_attribute(key)}"
-    return f'<span class="citation-unknown" title="{title}">?{escape_text(key)}</span>'
+    text = escape_text(shown or f"?{key}")
+    return f'<span class="citation-unknown" title="{title}">{text}</span>'
 
 
 def _backlinks(groups: Sequence[int]) -> str:

@@ -20,6 +20,7 @@ from importlib.metadata import PackageNotFoundError, entry_points, version
 from pathlib import Path
 
 from bibcite.bibtext import read_text, scan_keys
+from bibcite.grammar import GRAMMAR_VERSION
 from bibcite.host import SiteConfig
 from bibcite.index import PageRecord, SiteIndex, make_index, scan_page
 from bibcite.numbering import Numbering
@@ -202,7 +203,7 @@ class _Job:
 class _Parsed:
     """The .bib files parsed and formatted: reference rows, problem rows, and what was done."""
 
-    refs: tuple[tuple[str, int, str, int, str, str, str, str], ...] = ()
+    refs: tuple[tuple[str, int, str, int, str, str, str, str, str], ...] = ()
     problems: tuple[list[object], ...] = ()
     parsed: bool = False
     formatted: int = 0
@@ -267,15 +268,18 @@ def _parse_and_format(job: _Job, store: Store) -> _Parsed:
     for entry in bibliography.entries:
         stored = known.get(keys[entry.key])
         if stored is not None:  # the badges are in the key: stored with the text and item
-            refs.append(Reference(entry.key, entry.index, entry.path, entry.line, *stored[:4]))
-            problems += [_problem(p) for p in stored[4]]
+            text, item, short, bibtex, csl, stored_problems = stored
+            refs.append(Reference(entry.key, entry.index, entry.path, entry.line, text, item,
+                                  short, bibtex, csl))  # fmt: skip
+            problems += [_problem(p) for p in stored_problems]
             continue
         ref, entry_problems = make_reference(entry, job.style, job.badges, job.export)
         refs.append(ref)
         problems += entry_problems
-        new[keys[entry.key]] = [ref.text, ref.item, ref.bibtex, ref.csl,
+        new[keys[entry.key]] = [ref.text, ref.item, ref.short_author, ref.bibtex, ref.csl,
                                 [_row(p) for p in entry_problems]]  # fmt: skip
-    rows = tuple((r.key, r.index, r.path, r.line, r.text, r.item, r.bibtex, r.csl) for r in refs)
+    rows = tuple((r.key, r.index, r.path, r.line, r.text, r.item, r.short_author, r.bibtex,
+                  r.csl) for r in refs)  # fmt: skip
     result = _Parsed(rows, tuple(_row(p) for p in problems), True, len(new))
     new[job.key] = {"refs": [list(r) for r in rows], "problems": list(result.problems)}
     store.put_many(new)
@@ -304,7 +308,8 @@ def _index(docs_dir: Path, page_sources: Sequence[PageSource], store: Store) -> 
         for source in page_sources:
             text = source(path, text)
         texts[path] = text
-    keys = {path: "page:" + digest(_code_version(), path, text) for path, text in texts.items()}
+    version = (_code_version(), GRAMMAR_VERSION)  # a new grammar finds other citations
+    keys = {path: "page:" + digest(*version, path, text) for path, text in texts.items()}
     known = store.get_many(keys.values())
     records: list[PageRecord] = []
     new: dict[str, object] = {}
@@ -381,6 +386,9 @@ def group_problems(
         files = " or ".join(settings.bibliography) or "the bibliography"
         message = f"unknown citation key '{item.key}'{guess}"
         hint = f"Fix the key or add an entry '{item.key}' to {files}"
+        if item.author_in_text:  # a bare `@word` may not be meant as a citation
+            message = f"unknown citation key '{item.key}' in '{raw}'{guess}"
+            hint += f", or write \\@{raw.lstrip('-@')} if it is not a citation"
         problems.append(Problem(path, line, col, message, hint))
     return problems
 

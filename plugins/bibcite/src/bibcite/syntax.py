@@ -1,9 +1,10 @@
 """Stage 2: the citation syntax, as a Python-Markdown extension.
 
-``[@key]``, ``[@a; @b; @c]`` and ``[@key, p. 3]`` are recognised by an inline pattern that
-Python-Markdown runs after code spans, backslash escapes, links, autolinks and inline HTML
-(higher priorities). So code spans, fenced code, ``\\[@escaped]``, e-mail addresses and links are
-never taken for citations, by construction rather than by a regex over raw Markdown.
+Pandoc's citations (:mod:`bibcite.grammar`): groups ``[see @a, p. 3; -@b]`` and author-in-text
+``@a`` / ``@a [p. 3]`` are recognised by two inline patterns that Python-Markdown runs after code
+spans, backslash escapes, links, autolinks and inline HTML (higher priorities). So code spans,
+fenced code, ``\\[@escaped]``, ``\\@``, e-mail addresses and links are never taken for
+citations, by construction rather than by a regex over raw Markdown.
 
 The inline pattern only leaves a placeholder per citation group, in Python-Markdown's stash of
 raw HTML. Once the whole page is parsed, a tree processor hands every group, in document order,
@@ -14,7 +15,6 @@ in the stash in place of the placeholder.
 from __future__ import annotations
 
 import re
-import sys
 import xml.etree.ElementTree as etree
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,16 +25,20 @@ from markdown.blockprocessors import BlockProcessor, ReferenceProcessor
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
-#: Letters, digits and ``_ - : .``; trailing punctuation is not part of a key.
-KEY = r"[A-Za-z0-9_](?:[A-Za-z0-9_:.\-]*[A-Za-z0-9_])?"
-_ONE_KEY = re.compile(rf"\[@({KEY})\]")
-_ITEM = re.compile(rf"\s*@(?P<key>{KEY})\s*(?:,\s*(?P<locator>\S[^;]*?))?\s*")
-# `[@` ... `]`, in raw Markdown: not followed by `(` (a link whose text starts with @).
-# A group may run over a line break (hard-wrapped prose): left as text, it would be lost silently.
+from bibcite.grammar import (
+    GROUP,
+    IN_TEXT,
+    KEY,
+    CitationItem,
+    find_citations,
+    is_citation_group,
+    parse_citation,
+)
+
+__all__ = ["KEY", "CitationGroup", "CitationItem", "parse_citation", "register_syntax"]
+
+# Bracketed groups starting with `@`, for a host extension that reads its own sources.
 CITATION_PATTERN = r"\[(@[^\[\]]*)\](?!\()"
-# The same as an inline pattern: links (`[@x](url)`, `[@x][ref]` with `[ref]` defined) are taken
-# before it runs, so what they leave, e.g. `[@a][@b]` or `[@a](p. 3`, is citations, not lost text.
-_INLINE_PATTERN = r"\[(@[^\[\]]*)\]"
 # What a group is in the stash until it is rendered (an HTML comment: nothing in a TOC label).
 _MARKER = "<!--bibcite-->"
 # After inline patterns (the "inline" tree processor, 20), before attr_list (8) and toc (5),
@@ -44,14 +48,6 @@ TREE_PRIORITY = 12
 # and inline HTML (90), so all of those are taken first; above entities and emphasis.
 INLINE_PRIORITY = 85
 FILL_PRIORITY = 4  # after toc (5)
-
-
-@dataclass(frozen=True, slots=True)
-class CitationItem:
-    """One cited key. ``locator`` is the text after the comma (``p. 3``), or ``""``."""
-
-    key: str
-    locator: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,28 +66,6 @@ class CitationGroup:
     items: tuple[CitationItem, ...]
     error: str = ""
     in_link: bool = False
-
-
-def parse_citation(raw: str) -> tuple[tuple[CitationItem, ...], str]:
-    """Parse ``[@a; @b, p. 3]``. Returns the items, or ``()`` and what is wrong with it."""
-    if m := _ONE_KEY.fullmatch(raw):  # the common case: one key, nothing else
-        return (CitationItem(sys.intern(m[1])),), ""
-    body = raw[1:-1]
-    items: list[CitationItem] = []
-    for part in body.split(";"):
-        if not part.strip() or part.strip() == "@":
-            return (), f"empty citation item in '{_one_line(raw)}'"
-        m = _ITEM.fullmatch(part)
-        if m is None:
-            return (), f"malformed citation '{_one_line(raw)}' (at '{' '.join(part.split())}')"
-        # Interned: a key is cited on many pages, and every citation is kept until the end.
-        items.append(CitationItem(sys.intern(m["key"]), (m["locator"] or "").strip()))
-    return tuple(items), ""
-
-
-def _one_line(raw: str) -> str:
-    """A group as messages show it: on one line."""
-    return re.sub(r"\s*\n\s*", " ", raw)
 
 
 class CitationHandler(Protocol):
@@ -119,20 +93,20 @@ BIBLIOGRAPHY_MARKER = "::bibliography::"
 _MARKER_CLASS = "bibcite-marker"
 
 
-_LEFT_AS_TEXT = re.compile(_INLINE_PATTERN)
 _STASHED = re.compile(r"\x02wzxhzdk:(\d+)\x03")
 _NOT_PROSE = re.compile(r"<(code|pre|script|style)\b.*?</\1\s*>|<!--.*?-->", re.DOTALL | re.I)
 
 
 def unrendered_citations(root: etree.Element, raw_html: Sequence[object] = ()) -> list[str]:
-    """Citation groups Markdown kept away from the inline pattern, in document order: in image
-    text (``alt``) and in raw HTML blocks without ``markdown="1"``; code is left out.
+    """Citations Markdown kept away from the inline patterns, in document order: in image text
+    (``alt``) and in raw HTML blocks without ``markdown="1"`` (their text, not their tags);
+    code is left out.
 
     Runs after inline processing and before ``unescape``, so an escaped ``\\[@`` is still a
     placeholder here and never taken for a citation."""
     found: list[str] = []
-    if not any(isinstance(b, str) and "[@" in b for b in raw_html) and not any(
-        "[@" in (el.get("alt") or "") for el in root.iter()
+    if not any(isinstance(b, str) and "@" in b for b in raw_html) and not any(
+        "@" in (el.get("alt") or "") for el in root.iter()
     ):
         return found  # the common case, without walking the tree in Python
 
@@ -141,7 +115,7 @@ def unrendered_citations(root: etree.Element, raw_html: Sequence[object] = ()) -
             if child.tag in ("code", "pre"):
                 scan(child.tail)
                 continue
-            found.extend(m.group(0) for m in _LEFT_AS_TEXT.finditer(child.get("alt", "")))
+            found.extend(_citations_in(child.get("alt", "")))
             scan(child.text)
             walk(child)
             scan(child.tail)
@@ -153,11 +127,16 @@ def unrendered_citations(root: etree.Element, raw_html: Sequence[object] = ()) -
             index = int(m.group(1))
             block = raw_html[index] if index < len(raw_html) else ""
             if isinstance(block, str):
-                found.extend(x.group(0) for x in _LEFT_AS_TEXT.finditer(_NOT_PROSE.sub("", block)))
+                found.extend(_citations_in(_NOT_PROSE.sub("", block)))
 
     scan(root.text)
     walk(root)
     return found
+
+
+def _citations_in(text: str) -> list[str]:
+    """Groups and author-in-text citations in text Markdown kept as it is (escapes as written)."""
+    return find_citations(_ESCAPED.sub(lambda m: "\\" + chr(int(m[1])), text))
 
 
 class _CitationInline(InlineProcessor):
@@ -172,15 +151,57 @@ class _CitationInline(InlineProcessor):
 
     def handleMatch(  # type: ignore[override]
         self, m: re.Match[str], data: str
-    ) -> tuple[str, int, int]:
-        placeholder = self.md.htmlStash.store(_MARKER)
+    ) -> tuple[str | None, int | None, int | None]:
         # The tags around the text being processed, as Python-Markdown's inline stage tracks them
         # (its tree processor, looked up once, not per citation).
         if self._inline_stage is None:
             self._inline_stage = self.md.treeprocessors["inline"]
-        ancestors = getattr(self._inline_stage, "ancestors", ())
-        self.found[self.md.htmlStash.html_counter - 1] = (m.group(0), "a" in ancestors)
+        in_link = "a" in getattr(self._inline_stage, "ancestors", ())
+        raw = self._as_written(m.group(0))
+        if raw.startswith("[") and not is_citation_group(raw):
+            return None, None, None  # `[mail a@b.org]`: no `@` in it starts a citation
+        if not raw.startswith("[") and (in_link or self._not_a_start(data, m.start())):
+            # `[@a](url)`: the author wrote a link, `@a` is its text; `\\[@a]`: literal text;
+            # `@a@b`: the second `@` is inside a word
+            return None, None, None
+        placeholder = self.md.htmlStash.store(_MARKER)
+        self.found[self.md.htmlStash.html_counter - 1] = (raw, in_link)
         return placeholder, m.start(0), m.end(0)
+
+    def _as_written(self, text: str) -> str:
+        """``text`` with what earlier patterns stashed put back as written: an escape as
+        ``\\[`` (so the grammar sees it as the site's index does), a code span as its text."""
+        if "\x02" not in text:
+            return text
+        stashed = getattr(self._inline_stage, "stashed_nodes", {})
+
+        def source(m: re.Match[str]) -> str:
+            node = stashed.get(m[1])
+            if isinstance(node, str) and (escape := _ESCAPED.fullmatch(node)):
+                return "\\" + chr(int(escape[1]))
+            return self.unescape(m[0])
+
+        return _INLINE_ANY.sub(source, text)
+
+    def _not_a_start(self, data: str, start: int) -> bool:
+        """What is just before the ``@`` is stashed by an earlier pattern, which the grammar's
+        look-behind cannot see: ``\\[`` (an escape), or a citation ending in a key's character
+        (``@a@b``: the second ``@`` is inside a word, as the site's index sees it)."""
+        m = _INLINE_STASHED.search(data, max(0, start - 20), start)
+        if m is None:
+            return False
+        node = getattr(self._inline_stage, "stashed_nodes", {}).get(m[1])
+        if node == "\x0291\x03":
+            return True
+        spot = _STASHED.fullmatch(node) if isinstance(node, str) else None
+        raw = self.found[int(spot[1])][0] if spot and int(spot[1]) in self.found else ""
+        return bool(raw) and _IN_WORD.match(raw[-1]) is not None
+
+
+_INLINE_ANY = re.compile(r"\x02klzzwxh:(\d+)\x03")
+_ESCAPED = re.compile(r"\x02(\d+)\x03")
+_INLINE_STASHED = re.compile(r"\x02klzzwxh:(\d+)\x03\Z")
+_IN_WORD = re.compile(r"[\w.+%/=\\-]")  # what keeps an `@` after it from starting a citation
 
 
 class _MarkerProcessor(BlockProcessor):
@@ -210,7 +231,8 @@ class _CitationTree(Treeprocessor):
         self.pending: list[tuple[int, str]] = []  # stash index: HTML, after the TOC
 
     def run(self, root: etree.Element) -> None:
-        found, self.inline.found = self.inline.found, {}
+        found = dict(self.inline.found)
+        self.inline.found.clear()  # shared with the author-in-text pattern
         spots = self._in_document_order(root, found)
         groups = []
         for index, spot in enumerate(spots, start=1):
@@ -275,15 +297,22 @@ class _ReferenceProcessor(ReferenceProcessor):
     the definition of a link ``@a; @b`` to ``found`` and vanish without a word."""
 
     RE = re.compile(
-        ReferenceProcessor.RE.pattern.replace(r"^[ ]{0,3}\[(", r"^[ ]{0,3}\[(?!@)(", 1),
+        ReferenceProcessor.RE.pattern.replace(r"^[ ]{0,3}\[(", r"^[ ]{0,3}\[(?![^\]\n]*@)(", 1),
         re.MULTILINE,
     )
 
 
 def register_syntax(md: Markdown, handler: CitationHandler) -> None:
     """Add the citation syntax to ``md``; ``handler`` renders each page's citations."""
-    inline = _CitationInline(_INLINE_PATTERN, md)
+    if "@" not in md.ESCAPED_CHARS:  # `\@` writes an `@` that starts no citation
+        md.ESCAPED_CHARS = [*md.ESCAPED_CHARS, "@"]
+    inline = _CitationInline(GROUP, md)
     md.inlinePatterns.register(inline, "bibcite", INLINE_PRIORITY)
+    # Author-in-text, after the groups (an `@` inside one is already in the stash); both
+    # patterns note what they find in the same table.
+    in_text = _CitationInline(IN_TEXT, md)
+    in_text.found = inline.found
+    md.inlinePatterns.register(in_text, "bibcite_in_text", INLINE_PRIORITY - 1)
     md.parser.blockprocessors.register(_ReferenceProcessor(md.parser), "reference", 15)
     md.parser.blockprocessors.register(_MarkerProcessor(md.parser), "bibcite_marker", 16)
     tree = _CitationTree(md, handler, inline)
@@ -301,6 +330,8 @@ def locate(source: str, raw: str, occurrence: int, fallback: str = "") -> tuple[
     """
     # A group over several lines may have lost the quote or list indentation of its source lines.
     pattern = r"[ \t]*\n[\s>]*".join(re.escape(part) for part in re.split(r"[ \t]*\n\s*", raw))
+    if not raw.startswith("["):  # author-in-text `@a`: not the `@a` of `[@a]`, `@ab` or `x@a`
+        pattern = rf"(?<![\w.+%/=\\\[-]){pattern}(?![\w:.#$%&\-+?<>~/]*\w)"
     positions = [
         m.start()
         for m in re.finditer(pattern, source)
