@@ -2,7 +2,8 @@
 
 Sources: every ``[@...]`` group in the prose of ``docs/*.md`` and ``docs/subtypes/*.md`` (code
 spans, fences, HTML comments and ``\\[@`` left out, as Markdown does), plus each subtype fact's
-``cite`` list (rendered as one group in the at-a-glance box). For each page of a real strict build:
+``cite`` list (rendered as one group in the at-a-glance box), and each row's ``cite`` of the
+differential diagnosis and the treatments. For each page of a real strict build:
 
 - the page shows exactly as many citation groups as its source has, with the same keys (in the
   same order for hand-written pages; generated subtype pages lay out summary, facts and body);
@@ -94,6 +95,10 @@ def subtype_groups(path: Path) -> list[tuple[str, ...]]:
         if fact:
             groups += groups_in(str(fact.get("text", "")) + " " + str(fact.get("note", "")))
             groups.append(tuple(dict.fromkeys(fact["cite"])))
+    for field_name in ("differential", "treatments"):  # each row's cite is one group
+        rows = data.get(field_name) or []
+        assert isinstance(rows, list)
+        groups += [tuple(dict.fromkeys(row["cite"])) for row in rows]
     return groups + groups_in(body)
 
 
