@@ -116,7 +116,7 @@ def test_tooltip_on_hover_and_keyboard_focus(site: Site, page: Page, watch: Watc
 
 
 def test_tooltip_text_is_the_reference(site: Site, page: Page) -> None:
-    """A one-reference citation's tooltip is that reference's entry text."""
+    """A one-reference citation's tooltip is that reference's entry text and its labels."""
     for cite in first_citations(site, page):
         if not re.fullmatch(r"\d+", cite.label.strip()):
             continue
@@ -124,6 +124,8 @@ def test_tooltip_text_is_the_reference(site: Site, page: Page) -> None:
         open_page(page, cite.page_url, settle=False)
         page.goto(page.url.split("#")[0] + "#" + entry_id)
         entry = page.locator(f"{css_id(entry_id)} .reference-text").inner_text()
+        badges = page.locator(f"{css_id(entry_id)} .reference-badge").all_inner_texts()
+        entry += "".join(f" [{badge}]" for badge in badges)  # the tooltip names them too
         assert plain(entry) == plain(cite.title), f"{cite.page_url} #{cite.cite_id}"
 
 
