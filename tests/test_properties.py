@@ -147,7 +147,8 @@ def test_format_numbers_round_trips(numbers: list[int]) -> None:
 # an `@` inside a group's brackets (`[@\\[@a]`, `[@[@](u)]`), or an undefined reference link
 # (`[@][x]`), can make the two disagree, and bibcite then warns that the page and the scan of
 # its source differ (never silently); escapes and links alone are rows of test_citation_table.
-CITATION_ALPHABET = "@[]-;,. ab1_:/`\n"
+# Not `_` either: emphasis around an author-in-text key (`__1_@1_`) is such a case too.
+CITATION_ALPHABET = "@[]-;,. ab1:/`\n"
 citation_prose = st.lists(
     st.one_of(
         st.text(alphabet=CITATION_ALPHABET, max_size=12),
@@ -155,10 +156,12 @@ citation_prose = st.lists(
     ),
     max_size=12,
 ).map("".join)
+#: The same without reference links (``][``), the undefined ones being the case above.
+citation_prose_without_reference_links = citation_prose.filter(lambda text: "][" not in text)
 
 
 @SETTINGS
-@given(citation_prose)
+@given(citation_prose_without_reference_links)
 def test_the_index_finds_what_markdown_finds(text: str) -> None:
     """The site's up-front scan (numbers, "cited on") and the Markdown parse share a grammar."""
     from bibcite.index import scan_page

@@ -121,3 +121,19 @@ def test_citation_in_heading_stays_out_of_the_toc() -> None:
     html = md.convert("## Treatment [@a]\n\nText.\n")
     assert '<h2 id="treatment">Treatment <cite>#1</cite></h2>' in html
     assert [t["name"] for t in md.toc_tokens] == ["Treatment"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("text", "groups"),
+    [
+        ("[]:@1\n", 0),  # a link reference definition: its URL is no citation
+        ('[x]: https://a.org "by @b"\n', 0),
+        ("[]:[see @b, p. 3]\n", 1),  # not a definition (no title form): a citation
+        ("[@a]: found\n", 1),  # a label with @ is a citation, not a definition
+    ],
+)
+def test_the_index_reads_link_definitions_as_markdown_does(text: str, groups: int) -> None:
+    from bibcite.index import scan_page
+
+    found, _ = convert(text)
+    assert len(scan_page("p.md", text).groups) == len(found) == groups

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bibcite.grammar import find_citations
-from bibcite.syntax import BIBLIOGRAPHY_MARKER, parse_citation
+from bibcite.syntax import BIBLIOGRAPHY_MARKER, LINK_DEFINITION, parse_citation
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _TITLE_META = re.compile(r"^title:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
@@ -84,7 +84,8 @@ def _stem(path: str) -> str:
 
 
 def _prose(text: str) -> str:
-    """``text`` without fenced and indented code, HTML comments and code spans."""
+    """``text`` without fenced and indented code, HTML comments, link reference definitions
+    and code spans."""
     kept: list[str] = []
     fence: str | None = None
     in_container = in_html = False
@@ -106,6 +107,8 @@ def _prose(text: str) -> str:
             kept.append(line)
         elif line.startswith(("    ", "\t")) and previous_blank and not in_container:
             kept.append("")  # an indented code block
+        elif LINK_DEFINITION.match(line):
+            kept.append("")  # a link reference definition: Markdown keeps none of it as text
         else:
             if not line.startswith((" ", "\t")):
                 in_container = bool(_CONTAINER.match(line))

@@ -291,6 +291,13 @@ class _CitationFill(Treeprocessor):
         self.tree.pending = []
 
 
+#: A line that starts a link reference definition, as :class:`_ReferenceProcessor` reads one
+#: (for the index's scan, which reads line by line): its URL and title are no citation.
+LINK_DEFINITION = re.compile(
+    r"^[ ]{0,3}\[(?![^\]\n]*@)[^\[\]]*\]:[ ]*\S+[ ]*(?:([\"']).*\1[ ]*|\(.*\)[ ]*)?$"
+)
+
+
 class _ReferenceProcessor(ReferenceProcessor):
     """Python-Markdown's link reference definitions, except where the label starts with ``@``:
     that is a citation, and a paragraph such as ``[@a; @b]: found`` would otherwise be taken for
