@@ -60,14 +60,17 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Both cores: a test file stays on one worker (--dist loadfile), so its module fixtures
+# (a site built once, a browser page) are built once.
+PYTEST_WORKERS ?= 2
 pytest: $(STAMP) $(NODE_STAMP) chromium
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test: lint typecheck pytest
 
 # The fast loop: lint, types, and the tests that build no whole site and drive no browser.
 check: lint typecheck
-	$(BIN)/pytest -q -m "not slow and not browser"
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not slow and not browser"
 
 clean:
 	rm -rf site dist build .cache

@@ -387,6 +387,26 @@ ROWS += [
     ),
 ]
 
+# --- code spans inside a group: text in a prefix, never a key --------------------------------
+ROWS += [
+    Row(
+        "a code span where the key goes",
+        "See [@`smith2001`] now.",
+        p(
+            "See ",
+            '<span class="citation citation-error" id="cite-1" data-search-exclude="">'
+            "[@`smith2001`]</span>",
+            " now.",
+        ),
+        warnings=(f"{PAGE}:1:5: malformed citation '[@`smith2001`]' (at '@`smith2001`'). {HINT}",),
+    ),
+    Row(
+        "a code span holding @, brackets and ; in a prefix",
+        "[see `[@b]; @c` @smith2001; @reiter2011]",
+        p(span(f"[see `[@b]; @c` {ref(3, 'smith2001')}; {ref(1, 'reiter2011')}]")),
+    ),
+]
+
 # --- not citations: neither a citation nor a warning ---------------------------------------
 ROWS += [
     Row(name, text, p(shown))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bibcite import index as index_module
 from bibcite import site as site_module
 from bibcite.host import SiteConfig
 from bibcite.problems import Severity
@@ -60,6 +61,27 @@ def test_an_edited_page_is_scanned_again(project: Path) -> None:
     assert not site.parsed and [p.message for p in site.problems] == [
         "unknown citation key 'nokey'"
     ]
+
+
+def test_new_scanning_code_scans_every_page_again(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cached page scans are keyed by the scanner's source, not by a hand-bumped version."""
+    scanned: list[str] = []
+    real_scan = index_module.scan_page
+
+    def counting_scan(path: str, text: str) -> index_module.PageRecord:
+        scanned.append(path)
+        return real_scan(path, text)
+
+    monkeypatch.setattr(site_module, "scan_page", counting_scan)
+    load(project)
+    load(project)
+    assert scanned == ["index.md"]
+    real_sources = site_module._sources
+    monkeypatch.setattr(site_module, "_sources", lambda *m: [*real_sources(*m), b"# edited"])
+    load(project)
+    assert scanned == ["index.md", "index.md"]
 
 
 def test_a_warm_build_never_imports_pybtex(project: Path) -> None:

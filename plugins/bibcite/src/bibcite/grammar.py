@@ -19,10 +19,7 @@ from __future__ import annotations
 import functools
 import re
 import sys
-from dataclasses import dataclass
-
-#: Bumped whenever what the patterns find changes: cached page scans are keyed by it.
-GRAMMAR_VERSION = "2"
+from dataclasses import dataclass, replace
 
 #: Letters (any script), digits and ``_``; pandoc's internal punctuation; trailing punctuation
 #: is not part of a key. (The run backtracks at most to its last letter, and a run never holds
@@ -127,12 +124,53 @@ def _parse_item(part: str, raw: str) -> CitationItem | str:
 _KEY_ALONE = re.compile(rf"\s*@({KEY})\s*")
 
 
+#: A code span (it does not cross a blank line; the callers split there).
+CODE_SPAN = re.compile(r"(?<!\\)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+#: What makes, splits or ends a citation, and look-alikes that do none of it: inside a code
+#: span, ``@``, brackets and ``;`` are text (`[@`a`]` is malformed, `[see `;` @a]` is one item).
+INERT_IN_CODE = str.maketrans("@[];", "\uff20\uff3b\uff3d\uff1b")
+#: Back to the text as written, for what is shown and located.
+AS_WRITTEN = str.maketrans("\uff20\uff3b\uff3d\uff1b", "@[];")
+
+
+def inert_code_spans(text: str) -> str:
+    """``text`` with its code spans' ``@``, brackets and ``;`` made inert (same length)."""
+    if "`" not in text:
+        return text
+    return CODE_SPAN.sub(lambda span: span.group(0).translate(INERT_IN_CODE), text)
+
+
+def written_code_spans(text: str) -> str:
+    """``text`` with its code spans as written again (the inverse of :func:`inert_code_spans`)."""
+    if "`" not in text:
+        return text
+    return CODE_SPAN.sub(lambda span: span.group(0).translate(AS_WRITTEN), text)
+
+
 # Cached: the same few texts (`[@a]`) are cited on many pages, and parsed by the index, the
 # page and its checks; the result is immutable.
 @functools.lru_cache(maxsize=8192)
 def parse_citation(raw: str) -> tuple[tuple[CitationItem, ...], str]:
     """Parse a citation as written: a group ``[see @a; @b, p. 3]`` or author-in-text ``@a`` /
-    ``@a [p. 3]``. Returns the items, or ``()`` and what is wrong with it."""
+    ``@a [p. 3]``. Returns the items, or ``()`` and what is wrong with it. A code span in it
+    is text (a prefix may hold one; a key may not)."""
+    inert = inert_code_spans(raw)
+    items, error = _parse(inert)
+    if inert == raw and "`" not in raw:
+        return items, error
+    written = tuple(
+        replace(
+            item,
+            locator=item.locator.translate(AS_WRITTEN),
+            prefix=item.prefix.translate(AS_WRITTEN),
+            suffix=item.suffix.translate(AS_WRITTEN),
+        )
+        for item in items
+    )
+    return written, error.translate(AS_WRITTEN)
+
+
+def _parse(raw: str) -> tuple[tuple[CitationItem, ...], str]:
     if not raw.startswith("["):
         m = re.fullmatch(IN_TEXT, raw)
         if m is None:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bibcite.grammar import find_citations
+from bibcite.grammar import find_citations, inert_code_spans, written_code_spans
 from bibcite.syntax import BIBLIOGRAPHY_MARKER, LINK_DEFINITION, parse_citation
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
@@ -23,7 +23,6 @@ _TITLE_META = re.compile(r"^title:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
 _H1 = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 _FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})")
 _CONTAINER = re.compile(r"^[ ]{0,3}(?:[-*+][ \t]|\d+[.)][ \t]|!!!|\?\?\?|===|\[\^[^\]]+\]:|:[ \t])")
-_CODE_SPAN = re.compile(r"(?<!\\)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _QUOTE = re.compile(r"^[ ]{0,3}(?:>[ ]?)+")
 # Python-Markdown leaves a raw HTML block alone (as text) unless it asks for markdown="1".
@@ -73,7 +72,7 @@ def scan_page(path: str, text: str) -> PageRecord:
     if not title:
         heading = _H1.search(prose)
         title = heading.group(1) if heading else _stem(path)
-    groups = tuple(find_citations(prose))
+    groups = tuple(written_code_spans(raw) for raw in find_citations(prose))
     marker = re.search(rf"^{re.escape(BIBLIOGRAPHY_MARKER)}[ \t]*$", prose, re.MULTILINE)
     return PageRecord(path, title, groups, marker is not None)
 
@@ -117,8 +116,9 @@ def _prose(text: str) -> str:
             kept.append(line)
         previous_blank = blank
     joined = _COMMENT.sub("", "\n".join(kept))
-    # Code spans do not cross a blank line; a space keeps `x`c`@a` a citation, as Markdown sees it.
-    return "\n\n".join(_CODE_SPAN.sub(" ", part) for part in joined.split("\n\n"))
+    # Code spans do not cross a blank line. Each stays in the text as written, inert (so
+    # `[@`a`]` is a malformed group, as Markdown reads it, and `` `@a` `` is none).
+    return "\n\n".join(inert_code_spans(part) for part in joined.split("\n\n"))
 
 
 @dataclass(frozen=True)

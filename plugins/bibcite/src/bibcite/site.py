@@ -20,7 +20,6 @@ from importlib.metadata import PackageNotFoundError, entry_points, version
 from pathlib import Path
 
 from bibcite.bibtext import read_text, scan_keys
-from bibcite.grammar import GRAMMAR_VERSION
 from bibcite.host import SiteConfig
 from bibcite.index import PageRecord, SiteIndex, make_index, scan_page
 from bibcite.numbering import Numbering
@@ -99,12 +98,19 @@ def style_key(style: str) -> str | None:
     if not found:
         return None
     module = found[0].value.split(":")[0]
-    sources = [
+    sources = _sources(
+        module, "bibcite.formatting", "bibcite.entry_data"
+    )  # and bibcite's around it
+    return digest(_code_version(), version("pybtex"), found[0].value, *sources)
+
+
+def _sources(*modules: str) -> list[bytes]:
+    """The source of each module, for cache keys that change when the code does."""
+    return [
         Path(spec.origin).read_bytes()
-        for name in (module, "bibcite.formatting", "bibcite.entry_data")  # and bibcite's around it
+        for name in modules
         if (spec := importlib.util.find_spec(name)) and spec.origin
     ]
-    return digest(_code_version(), version("pybtex"), found[0].value, *sources)
 
 
 #: From this many entries on, a build started with ``background`` parses and formats the .bib
@@ -308,8 +314,8 @@ def _index(docs_dir: Path, page_sources: Sequence[PageSource], store: Store) -> 
         for source in page_sources:
             text = source(path, text)
         texts[path] = text
-    version = (_code_version(), GRAMMAR_VERSION)  # a new grammar finds other citations
-    keys = {path: "page:" + digest(*version, path, text) for path, text in texts.items()}
+    scanner = digest(_code_version(), *_sources("bibcite.grammar", "bibcite.index"))
+    keys = {path: "page:" + digest(scanner, path, text) for path, text in texts.items()}
     known = store.get_many(keys.values())
     records: list[PageRecord] = []
     new: dict[str, object] = {}

@@ -170,7 +170,8 @@ class _CitationInline(InlineProcessor):
 
     def _as_written(self, text: str) -> str:
         """``text`` with what earlier patterns stashed put back as written: an escape as
-        ``\\[`` (so the grammar sees it as the site's index does), a code span as its text."""
+        ``\\[`` (so the grammar sees it as the site's index does), a code span in its
+        backticks (so `````[@`a`]````` is a malformed group, never a citation of ``a``)."""
         if "\x02" not in text:
             return text
         stashed = getattr(self._inline_stage, "stashed_nodes", {})
@@ -179,6 +180,8 @@ class _CitationInline(InlineProcessor):
             node = stashed.get(m[1])
             if isinstance(node, str) and (escape := _ESCAPED.fullmatch(node)):
                 return "\\" + chr(int(escape[1]))
+            if isinstance(node, etree.Element) and node.tag == "code":
+                return _code_span(node.text or "")
             return self.unescape(m[0])
 
         return _INLINE_ANY.sub(source, text)
@@ -196,6 +199,13 @@ class _CitationInline(InlineProcessor):
         spot = _STASHED.fullmatch(node) if isinstance(node, str) else None
         raw = self.found[int(spot[1])][0] if spot and int(spot[1]) in self.found else ""
         return bool(raw) and _IN_WORD.match(raw[-1]) is not None
+
+
+def _code_span(code: str) -> str:
+    """``code`` as a code span: in one more backtick than its longest run."""
+    fence = "`" * (max((len(run) for run in re.findall("`+", code)), default=0) + 1)
+    padding = " " if code.startswith("`") or code.endswith("`") else ""
+    return f"{fence}{padding}{code}{padding}{fence}"
 
 
 _INLINE_ANY = re.compile(r"\x02klzzwxh:(\d+)\x03")
