@@ -99,5 +99,6 @@ LIGHTHOUSE_STAMP := benchmarks/lighthouse/node_modules/.installed
 $(LIGHTHOUSE_STAMP): benchmarks/lighthouse/package.json benchmarks/lighthouse/package-lock.json
 	cd benchmarks/lighthouse && npm ci --no-audit --no-fund
 	touch $@
+LIGHTHOUSE_ARGS ?=
 lighthouse: site $(LIGHTHOUSE_STAMP) chromium
-	$(BIN)/python -m benchmarks.lighthouse site --json benchmarks/results/lighthouse.json
+	$(BIN)/python -m benchmarks.lighthouse site $(LIGHTHOUSE_ARGS) --json benchmarks/results/lighthouse.json
