@@ -235,3 +235,20 @@ def edit_project(
         target.write_text(text.replace(old, new, 1), encoding="utf-8")
     for name in delete:
         (project / name).unlink()
+
+
+_GROUP = re.compile(
+    r'<span class="citation(?: citation-error)?" id="(cite-\d+)"[^>]*>(.*?)</span>\]?'
+)
+_NUMBER = re.compile(r">([^<>]+)</a>")
+_LISTED = re.compile(r'<li id="ref-([^"]+)" value="(\d+)">')
+_CITED_ON = re.compile(r'class="cited-on-(?:page|spot)" href="([^"]+)"')
+
+
+def citations(html: str) -> dict[str, list[object]]:
+    """What a reader gets of a page's citations: each group's id and numbers, the reference
+    list (key and number, in order) and the bibliography's "cited on" links."""
+    main = html[html.index("<article") : html.index("</article>")]
+    groups: list[object] = [(cid, _NUMBER.findall(body)) for cid, body in _GROUP.findall(main)]
+    listed: list[object] = list(_LISTED.findall(main))
+    return {"groups": groups, "listed": listed, "cited_on": list(_CITED_ON.findall(main))}
