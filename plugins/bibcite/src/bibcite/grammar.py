@@ -156,7 +156,7 @@ def parse_citation(raw: str) -> tuple[tuple[CitationItem, ...], str]:
     is text (a prefix may hold one; a key may not)."""
     inert = inert_code_spans(raw)
     items, error = _parse(inert)
-    if inert == raw and "`" not in raw:
+    if inert == raw:
         return items, error
     written = tuple(
         replace(

@@ -98,9 +98,7 @@ def style_key(style: str) -> str | None:
     if not found:
         return None
     module = found[0].value.split(":")[0]
-    sources = _sources(
-        module, "bibcite.formatting", "bibcite.entry_data"
-    )  # and bibcite's around it
+    sources = _sources(module, "bibcite.formatting", "bibcite.entry_data")  # the style's and ours
     return digest(_code_version(), version("pybtex"), found[0].value, *sources)
 
 
