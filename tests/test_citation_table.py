@@ -405,6 +405,26 @@ ROWS += [
         "[see `[@b]; @c` @smith2001; @reiter2011]",
         p(span(f"[see `[@b]; @c` {ref(3, 'smith2001')}; {ref(1, 'reiter2011')}]")),
     ),
+    Row(
+        "a code span holding an opening bracket, in a prefix",
+        "[`[` @smith2001]",
+        p(span(f"[`[` {ref(3, 'smith2001')}]")),
+    ),
+]
+
+# --- fences Markdown does not take as code: text, so their citations count --------------------
+ROWS += [
+    Row("an unclosed fence", "```\nSee [@smith2001].\n", p("```\nSee ", cite(3, "smith2001"), ".")),
+    Row(
+        "a fence closed only by a longer fence",
+        "```\nSee [@smith2001].\n````\n",
+        p("```\nSee ", cite(3, "smith2001"), ".\n````"),
+    ),
+    Row(
+        "a fence header Markdown rejects",
+        "```@smith2001\n",
+        p("```", span(f"Smith [{ref(3, 'smith2001')}]")),
+    ),
 ]
 
 # --- not citations: neither a citation nor a warning ---------------------------------------

@@ -257,7 +257,7 @@ _TOKENS = [*"ab <>&\"{}\\$^_~-.,:;%#'", "\\emph", "\\'", '\\"', "\\foo", "\\href
 _LATEXISH = st.lists(st.sampled_from(_TOKENS), max_size=30).map("".join)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=500)  # more than the profile's 200: cheap
 @given(title=_LATEXISH, journal=_LATEXISH, name=_LATEXISH)
 def test_any_field_text_formats_without_raising(title: str, journal: str, name: str) -> None:
     entry = BibEntry(

@@ -222,9 +222,9 @@ _BRACKET_OR_START = re.compile(rf"[\[\]]|{START}")
 
 def is_citation_group(raw: str) -> bool:
     """A bracketed text holding an ``@`` is a citation group if some ``@`` starts a citation
-    (``[mail a@b.org]`` is not one; ``[see @a]`` is)."""
+    (``[mail a@b.org]`` is not one; ``[see @a]`` is). Brackets in a code span do not nest."""
     depth = 0
-    for m in _BRACKET_OR_START.finditer(raw[1:-1]):
+    for m in _BRACKET_OR_START.finditer(inert_code_spans(raw[1:-1])):
         if m.group(0) in "[]":
             depth += 1 if m.group(0) == "[" else -1
         elif depth == 0:

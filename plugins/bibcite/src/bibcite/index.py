@@ -11,6 +11,7 @@ never silently wrong.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -21,7 +22,14 @@ from bibcite.syntax import BIBLIOGRAPHY_MARKER, LINK_DEFINITION, parse_citation
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _TITLE_META = re.compile(r"^title:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
 _H1 = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
-_FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})")
+#: A fence's opening line as Python-Markdown's fenced code and pymdownx.superfences accept it:
+#: a language, ``{attributes}`` or ``key="value"`` options, nothing else (```` ```@1 ```` is text).
+_FENCE = re.compile(
+    r"^[ \t]*(`{3,}|~{3,})[ \t]*(?:\.?[\w#.+-]+(?=[ \t]|$))?(?:[ \t]*\{[^\n]*\}|"
+    r"(?:[ \t]*[A-Za-z]\w*(?:=(?:\"[^\"]*\"|'[^']*'))?(?=[ \t]|$))*)[ \t]*$"
+)
+#: A line that closes a fence: the same fence alone (four backticks do not close three).
+_FENCE_END = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*$")
 _CONTAINER = re.compile(r"^[ ]{0,3}(?:[-*+][ \t]|\d+[.)][ \t]|!!!|\?\?\?|===|\[\^[^\]]+\]:|:[ \t])")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _QUOTE = re.compile(r"^[ ]{0,3}(?:>[ ]?)+")
@@ -89,18 +97,20 @@ def _prose(text: str) -> str:
     fence: str | None = None
     in_container = in_html = False
     previous_blank = True
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    closers = _fence_ends(lines)
+    for number, line in enumerate(lines):
         line = _QUOTE.sub("", line)  # a quote's text is prose like any other
         blank = not line.strip()
         if in_html or (previous_blank and _HTML_BLOCK.match(line)):
             in_html = not blank
             kept.append("")
         elif fence is not None:
-            if line.strip().startswith(fence):
+            if (end := _FENCE_END.match(line)) and end.group(1) == fence:
                 fence = None
             kept.append("")
-        elif m := _FENCE.match(line):
-            fence = m.group(2)
+        elif (m := _FENCE.match(line)) and _closed(closers.get(m.group(1), []), number):
+            fence = m.group(1)  # a fence that is closed further down: an unclosed one is text
             kept.append("")
         elif blank:
             kept.append(line)
@@ -119,6 +129,21 @@ def _prose(text: str) -> str:
     # Code spans do not cross a blank line. Each stays in the text as written, inert (so
     # `[@`a`]` is a malformed group, as Markdown reads it, and `` `@a` `` is none).
     return "\n\n".join(inert_code_spans(part) for part in joined.split("\n\n"))
+
+
+def _fence_ends(lines: list[str]) -> dict[str, list[int]]:
+    """The numbers of the lines that could close each fence (``"```"``: [3, 9])."""
+    ends: dict[str, list[int]] = {}
+    for number, line in enumerate(lines):
+        if m := _FENCE_END.match(_QUOTE.sub("", line)):
+            ends.setdefault(m.group(1), []).append(number)
+    return ends
+
+
+def _closed(ends: list[int], opening: int) -> bool:
+    """Some line after ``opening`` closes its fence (a search: a page of unclosed fences of
+    every length stays linear)."""
+    return bisect.bisect_right(ends, opening) < len(ends)
 
 
 @dataclass(frozen=True)
