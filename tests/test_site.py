@@ -140,11 +140,12 @@ def test_citations_are_rendered_after_search_indexing(real_site: Build) -> None:
         assert "bibcite:" not in page.read_text(encoding="utf-8"), page
     index = json.loads(real_site.page("search/search_index.json"))
     texts = {doc["location"]: doc["text"] for doc in index["docs"]}
+    reiter = "Reiter N, El-Shabrawi L, Leinweber B, Berghold A, Aberer E."  # cited on most pages
     for location, text in texts.items():
-        assert "citation-ref" not in text and "PubMed" not in text, location
+        if not location.startswith("references/"):  # a page's list is left out, its prose kept
+            assert "citation-ref" not in text and reiter not in text, location
     references = " ".join(t for loc, t in texts.items() if loc.startswith("references/"))
-    reiter = bibliography["reiter2011diagnostic"]
-    assert "Reiter N, El-Shabrawi L, Leinweber B, Berghold A, Aberer E." in references, reiter
+    assert reiter in references, bibliography["reiter2011diagnostic"]
     assert "Calcinosis cutis: part I. Diagnostic pathway." in references
 
 
