@@ -1,8 +1,8 @@
-"""Every page: no console error, no request leaving the site, links resolve, axe passes."""
+"""Every page: no console error, no request leaving the site, links resolve; the 404 page and
+instant navigation under the sub-path. Accessibility (axe) is in test_accessibility.py."""
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 from pathlib import Path
 
@@ -14,8 +14,6 @@ from .browser_support import SUB_PATH, VIEWPORT, Site, Watch, ids_in, open_page
 
 pytestmark = pytest.mark.browser
 
-AXE_JS = Path("node_modules", "axe-core", "axe.min.js")
-AXE_IMPACTS = ("serious", "critical")
 #: Every link target on the page, absolute, HTML and SVG (``href`` or ``xlink:href``) alike.
 HREFS = """() => [...document.querySelectorAll('a')].map(a =>
     a.getAttribute('href') ?? a.getAttributeNS('http://www.w3.org/1999/xlink', 'href'))
@@ -59,30 +57,6 @@ def test_every_internal_link_and_anchor_resolves(site: Site, page: Page) -> None
                 broken.append(f"{url}: {href} -> no #{fragment} in {target.name}")
     assert checked, "no internal link found"
     assert not broken, "\n".join(sorted(set(broken)))
-
-
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_no_serious_or_critical_violation(
-    site: Site, page: Page, project_dir: Path, scheme: str
-) -> None:
-    axe = project_dir / AXE_JS
-    assert axe.is_file(), f"{axe} missing: run `make node_modules` (npm ci)"
-    page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
-    found: list[str] = []
-    for url in site.pages():
-        open_page(page, url, settle=False)
-        page.add_script_tag(path=str(axe))
-        # The palettes differ in colours only: the dark one is checked for contrast alone.
-        only = "runOnly: ['color-contrast'], " if scheme == "dark" else ""
-        result = page.evaluate(f"() => axe.run(document, {{{only}resultTypes: ['violations']}})")
-        for v in result["violations"]:
-            if v.get("impact") in AXE_IMPACTS:
-                targets = [json.dumps(n["target"]) for n in v["nodes"][:3]]
-                found.append(
-                    f"{url} [{scheme}]: {v['impact']} {v['id']}: {v['help']} "
-                    f"({len(v['nodes'])} node(s), e.g. {', '.join(targets)})"
-                )
-    assert not found, "\n".join(found)
 
 
 def test_hosted_404_page_works_under_the_sub_path(sites: dict[str, Site], browser: Browser) -> None:
