@@ -11,11 +11,11 @@ mobile settings (simulated slow 4G and a slower CPU). Prints the four category s
 runs, one score being noisy) and the lowest of each.
 
 The CPU slowdown is relative to the host. Lighthouse's default, 4x, turns a high-end desktop
-into a mid-tier phone; on a slower host it models a slower phone. ``auto`` (the default) reads
-the host's ``benchmarkIndex`` from a first run and takes the multiplier that Lighthouse's
-docs/throttling.md ("Calibrating the CPU slowdown") gives for a mid-tier phone from that host
-class: 4x from 1500 (high-end desktop), 2x from 800 (low-end desktop, high-end mobile), 1x
-below. ``--cpu-slowdown 4`` gives the default settings.
+into a mid-tier phone; on a slower host it models a slower phone. 4x is the default here too.
+``auto`` reads the host's ``benchmarkIndex`` from a first run and takes the multiplier that
+Lighthouse's docs/throttling.md ("Calibrating the CPU slowdown") gives for a mid-tier phone from
+that host class: 4x from 1500 (high-end desktop), 2x from 800 (low-end desktop, high-end
+mobile), 1x below.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("site", nargs="?", default="site", type=Path)
     parser.add_argument("--pages", type=int, default=0, help="only the first N pages")
     parser.add_argument("--runs", type=int, default=3, help="runs per page (median)")
-    parser.add_argument("--cpu-slowdown", default="auto", help="auto, or a multiplier (4: default)")
+    parser.add_argument("--cpu-slowdown", default="4", help="a multiplier (Lighthouse's 4) or auto")
     parser.add_argument("--json", type=Path, help="also write the scores here")
     args = parser.parse_args(argv)
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
