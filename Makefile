@@ -73,7 +73,7 @@ check: lint typecheck
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not slow and not browser"
 
 clean:
-	rm -rf site dist build .cache
+	rm -rf site dist build .cache .bibcite_cache
 
 # --- benchmark (not part of `make test`; see BENCHMARKS.md) ------------------
 # BENCH_ARGS="--sizes small,middle --reps 5" to run part of it.

@@ -4,7 +4,7 @@ For each corpus size (pages, BibTeX entries, citation groups per page; see ``cor
 builds the same generated project, with the same theme (Material, ``navigation.prune``), as:
 
 - ``baseline``: no citation plugin (citations stay plain text);
-- ``bibcite``: this project's plugin, cold (``.cache/`` deleted before each build);
+- ``bibcite``: this project's plugin, cold (its cache deleted before each build);
 - ``bibcite-warm``: the same, with the on-disk cache of formatted references left by a
   previous build;
 - ``bibtex``: mkdocs-bibtex 4.4.0 (pybtex ``plain`` style, footnotes; a full-bibliography page
@@ -56,6 +56,7 @@ from benchmarks.corpus import CONFIG_FILES, GENERATOR_VERSION, SIZES, Size, gene
 LEGS = ("baseline", "bibcite", "bibcite-warm", "bibtex", "zensical-baseline", "zensical",
         "zensical-warm")  # fmt: skip
 WARM_OF = {"bibcite-warm": "bibcite", "zensical-warm": "zensical"}  # warm leg -> its cold leg
+BIBCITE_CACHE = ".bibcite_cache"  # bibcite's default cache_dir (outside Zensical's .cache/)
 #: Zensical legs: the configuration each builds (Zensical without citations, or with bibcite).
 ZENSICAL_OF = {"zensical-baseline": "baseline", "zensical": "bibcite", "zensical-warm": "bibcite"}
 BIBTEX_VENV = ROOT / ".venv-bench-bibtex"
@@ -228,6 +229,7 @@ def build_once(project: Path, leg: str, log_file: Path) -> Run:
     shutil.rmtree(site, ignore_errors=True)
     if uses_bibcite and leg not in WARM_OF:  # a cold build: no cache of formatted references
         shutil.rmtree(project / ".cache", ignore_errors=True)
+        shutil.rmtree(project / BIBCITE_CACHE, ignore_errors=True)
     cmd = [python_for(leg), "-m", "mkdocs", "build", "-f", config, "-d", site.name]
     if leg in ZENSICAL_OF:  # Zensical reads the output folder from the configuration only
         wrapper = project / f"zensical-{leg}.yml"
@@ -312,9 +314,9 @@ def bench_size(name: str, size: Size, legs: Sequence[str], reps: int, workdir: P
         "loadavg_after": os.getloadavg(),
         "plugin_revision": [revision_before, plugin_revision()],
     }  # fmt: skip
-    if (project / ".cache").exists():
-        out["cache_files"] = sorted(str(p.relative_to(project)) for p in
-                                    (project / ".cache").rglob("*") if p.is_file())  # fmt: skip
+    if (project / BIBCITE_CACHE).exists():
+        cached = (project / BIBCITE_CACHE).rglob("*")
+        out["cache_files"] = sorted(str(p.relative_to(project)) for p in cached if p.is_file())
     if serve and "bibcite" in legs:
         page = "part-01/page-0001.md"
         for key, flags in (("serve", []), ("serve_dirty", ["--dirty"])):

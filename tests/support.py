@@ -60,7 +60,7 @@ PROJECT_SOURCES = (
 def copy_project(dest: Path) -> Path:
     """A copy of the real project's sources at ``dest``, to build or modify in a test."""
     dest.mkdir(parents=True)
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", ".cache")
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", ".cache", ".bibcite_cache")
     for name in PROJECT_SOURCES:
         src = REPO / name
         if src.is_dir():

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from bibcite.site import DEFAULT_CACHE_DIR
+from bibcite.store import Store
+
 from support import build, citations, copy_project, copy_site, edit_project
 
 pytestmark = pytest.mark.slow
@@ -92,3 +95,20 @@ def test_zensical_build_fails_on_a_problem_with_its_location(tmp_path: Path) -> 
         "docs/other.md:" in done.stderr and "unknown citation key 'gama2002second'" in done.stderr
     )
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_bibcite_s_cache_survives_zensical_s_clean_build(tmp_path: Path) -> None:
+    """``zensical build --clean`` deletes ``.cache/`` whole: bibcite's default cache lives outside
+    it, so a second Zensical build neither parses the .bib nor formats an entry again."""
+    project = copy_site("basic", tmp_path)
+    (project / "z.yml").write_text("INHERIT: mkdocs.yml\nsite_dir: build/z\n", encoding="utf-8")
+    first = zensical(project, "z.yml")
+    assert first.returncode == 0, first.stdout + first.stderr
+    store = Store(project / DEFAULT_CACHE_DIR)
+    store.put_many({"sentinel": "kept"})  # no build writes this key: only the same file has it
+    store.close()
+    second = zensical(project, "z.yml")
+    assert second.returncode == 0, second.stdout + second.stderr
+    store = Store(project / DEFAULT_CACHE_DIR)
+    assert store.get("sentinel") == "kept", "the second build started from an empty cache"
+    store.close()

@@ -14,7 +14,7 @@ from bibcite import index as index_module
 from bibcite import site as site_module
 from bibcite.host import SiteConfig
 from bibcite.problems import Severity
-from bibcite.site import WORKER_MIN_ENTRIES, Settings, complete, load_site
+from bibcite.site import DEFAULT_CACHE_DIR, WORKER_MIN_ENTRIES, Settings, complete, load_site
 from bibcite.store import FILE_NAME, Store
 
 from support import FIXTURES
@@ -113,16 +113,16 @@ def test_two_builds_at_once_share_the_cache(project: Path) -> None:
     assert [b.wait(timeout=60) for b in builds] == [0, 0, 0, 0]
     assert load(project) == (0, 0, 0)
     # Nothing but the database is left in the cache folder (no journal, no temporary file).
-    assert [p.name for p in (project / ".cache" / "bibcite").iterdir()] == [FILE_NAME]
+    assert [p.name for p in (project / DEFAULT_CACHE_DIR).iterdir()] == [FILE_NAME]
 
 
 def test_an_unusable_cache_only_slows_the_build(project: Path) -> None:
-    (project / ".cache").write_text("not a folder", encoding="utf-8")
+    (project / DEFAULT_CACHE_DIR).write_text("not a folder", encoding="utf-8")
     config = SiteConfig(project, project / "docs")
     site = load_site(Settings(("refs.bib",)), config)
     assert len(site.refs) == 4 and site.parsed
     assert [p.message.split(" (")[0] for p in site.problems] == [
-        f"cannot open the cache in {project / '.cache' / 'bibcite'}"
+        f"cannot open the cache in {project / DEFAULT_CACHE_DIR}"
     ]
 
 

@@ -27,7 +27,15 @@ from bibcite.render import (
     render_group,
     render_reference_list,
 )
-from bibcite.site import PageSource, Settings, Site, complete, group_problems, load_site
+from bibcite.site import (
+    DEFAULT_CACHE_DIR,
+    PageSource,
+    Settings,
+    Site,
+    complete,
+    group_problems,
+    load_site,
+)
 from bibcite.syntax import CitationGroup, locate, parse_citation, register_syntax
 
 _PAGE_SOURCES = "bibcite_page_sources"
@@ -101,7 +109,7 @@ def settings_from(config: dict[str, Any]) -> Settings:
         numbering=Numbering(config.get("numbering") or "global"),
         style=str(config.get("style") or "medscape"),
         references_title=str(config.get("references_title") or "References"),
-        cache_dir=str(config.get("cache_dir", ".cache/bibcite") or ""),
+        cache_dir=str(config.get("cache_dir", DEFAULT_CACHE_DIR) or ""),
         badges=tuple((str(k), str(v)) for k, v in (config.get("badges") or {}).items()),
         export=bool(config.get("export", False)),
     )
@@ -293,7 +301,7 @@ class BibciteExtension(Extension):
             "numbering": ["global", "global (position in the files) or page (first citation)"],
             "style": ["medscape", "a pybtex formatting style"],
             "references_title": ["References", "the heading of each page's reference list"],
-            "cache_dir": [".cache/bibcite", "the cache's folder ('' for none)"],
+            "cache_dir": [DEFAULT_CACHE_DIR, "the cache's folder ('' for none)"],
             "badges": [{}, "field: label, shown after each reference with that field"],
             "export": [False, "BibTeX and RIS downloads of the references"],
         }

@@ -32,6 +32,10 @@ from bibcite.syntax import locate, parse_citation
 #: :func:`bibcite.register_page_source`.
 PageSource = Callable[[str, str], str]
 
+#: The cache's folder unless configured: beside ``.pytest_cache`` and the like, outside Zensical's
+#: ``.cache/``, which ``zensical build --clean`` deletes with everything in it.
+DEFAULT_CACHE_DIR = ".bibcite_cache"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -40,7 +44,8 @@ class Settings:
     bibliography: the .bib files, relative to the project folder.
     numbering: global (by position in the files) or page (by first citation on each page).
     style: a pybtex formatting style. references_title: the heading of each reference list.
-    cache_dir: where the cache lives, relative to the project folder ("" for none).
+    cache_dir: where the cache lives, relative to the project folder ("" for none); not under
+    ``.cache/``, which ``zensical build --clean`` deletes whole.
     badges: (field, label) pairs shown after each reference that has the field (``{}`` in the
     label is the field's value), e.g. ``("evidence", "{}")``.
     export: readers can download the references as BibTeX and RIS (each page's, each entry's
@@ -51,7 +56,7 @@ class Settings:
     numbering: Numbering = Numbering.GLOBAL
     style: str = "medscape"
     references_title: str = "References"
-    cache_dir: str = ".cache/bibcite"
+    cache_dir: str = DEFAULT_CACHE_DIR
     badges: tuple[tuple[str, str], ...] = ()
     export: bool = False
 
