@@ -99,7 +99,8 @@ def test_zensical_build_fails_on_a_problem_with_its_location(tmp_path: Path) -> 
 
 def test_bibcite_s_cache_survives_zensical_s_clean_build(tmp_path: Path) -> None:
     """``zensical build --clean`` deletes ``.cache/`` whole: bibcite's default cache lives outside
-    it, so a second Zensical build neither parses the .bib nor formats an entry again."""
+    it, so a second Zensical build starts from the cache file the first one left (what a kept
+    cache spares a build is checked in test_store.py)."""
     project = copy_site("basic", tmp_path)
     (project / "z.yml").write_text("INHERIT: mkdocs.yml\nsite_dir: build/z\n", encoding="utf-8")
     first = zensical(project, "z.yml")
