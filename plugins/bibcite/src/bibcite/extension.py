@@ -8,6 +8,7 @@ the first page, from the sources; the page comes from :mod:`bibcite.host`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -150,7 +151,8 @@ def export_name(settings: Settings, context: PageContext | None) -> str | None:
 def render_bibliography(site: Site, context: PageContext | None, export: bool = False) -> str:
     """Every entry, with "cited on" links from the page at ``context``."""
     cited_on = site.index.cited_on() if site.index else {}
-    url_of = context.link_to if context else (lambda path: path)
+    # One link per citing page, not per citation: a page is cited from many entries.
+    url_of = functools.cache(context.link_to) if context else (lambda path: path)
     return "".join(bibliography_parts(list(site.refs.values()), cited_on, url_of, export))
 
 
@@ -242,7 +244,7 @@ class _PageHandler:
         """Warns about citations Markdown kept as text, and about a page whose citations are
         not those the site's index found in its source (its "cited on" links would be wrong)."""
         site, context = self._page()
-        path, source = self._source(context)
+        path, source = self._source(context) if raws else ("", "")
         seen: dict[str, int] = {}
         for raw in raws:
             occurrence = seen.get(raw, 0)
@@ -257,7 +259,7 @@ class _PageHandler:
         record = site.index.pages.get(context.path) if site.index and context else None
         written = tuple(g.raw for g in self._groups)
         if record is not None and not raws and len(record.groups) != len(written):
-            current_host().report(Problem(path, 1, 1,
+            current_host().report(Problem(self._source(context)[0], 1, 1,
                 f"the page renders {len(written)} citation groups where bibcite's scan of its "
                 f"source found {len(record.groups)}, so the bibliography's links to it may be "
                 "wrong",

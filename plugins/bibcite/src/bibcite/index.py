@@ -12,6 +12,7 @@ never silently wrong.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -57,15 +58,29 @@ class PageRecord:
     groups: tuple[str, ...]
     has_bibliography: bool = False
 
+    @property
     def citing(self) -> dict[str, tuple[int, ...]]:
         """For each key cited, in order of first citation, the (1-based) groups citing it."""
+        return self._parsed[0]
+
+    @property
+    def malformed(self) -> bool:
+        """Some group is not a well-formed citation."""
+        return self._parsed[1]
+
+    # Read by the site's checks and for "cited on": each group is parsed once per build.
+    @functools.cached_property
+    def _parsed(self) -> tuple[dict[str, tuple[int, ...]], bool]:
         out: dict[str, list[int]] = {}
+        malformed = False
         for index, raw in enumerate(self.groups, start=1):
-            for item in parse_citation(raw)[0]:
+            items, error = parse_citation(raw)
+            malformed = malformed or bool(error)
+            for item in items:
                 spots = out.setdefault(item.key, [])
                 if not spots or spots[-1] != index:
                     spots.append(index)
-        return {key: tuple(spots) for key, spots in out.items()}
+        return {key: tuple(spots) for key, spots in out.items()}, malformed
 
 
 def scan_page(path: str, text: str) -> PageRecord:
@@ -169,12 +184,12 @@ class SiteIndex:
         """For each cited key, the pages citing it, in path order."""
         out: dict[str, list[CitingPage]] = {}
         for record in self.pages.values():
-            for key, groups in record.citing().items():
+            for key, groups in record.citing.items():
                 out.setdefault(key, []).append(CitingPage(record.path, record.title, groups))
         return out
 
     def cited_keys(self) -> set[str]:
-        return {key for record in self.pages.values() for key in record.citing()}
+        return {key for record in self.pages.values() for key in record.citing}
 
 
 def make_index(records: Iterable[PageRecord]) -> SiteIndex:

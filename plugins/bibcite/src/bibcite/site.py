@@ -341,6 +341,8 @@ def _page_problems(
     problems: list[Problem] = []
     docs = _shown(config.docs_dir, config.project_dir)
     for record in index.pages.values():
+        if not record.malformed and all(key in refs for key in record.citing):
+            continue
         seen: dict[str, int] = {}
         source = ""  # the page as written, read only to locate a problem
         for raw in record.groups:
