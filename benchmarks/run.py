@@ -65,7 +65,7 @@ BIBTEX_LOCK = HERE / "requirements-bibtex.lock"
 TARGETS: dict[str, list[tuple[str, str, float, str]]] = {
     "small": [("bibcite", "baseline", 1.10, "<=")],
     "middle": [("bibcite", "baseline", 1.25, "<="), ("bibtex", "bibcite", 3.0, ">=")],
-    "large": [("bibcite", "baseline", 1.5, "<="), ("bibcite-warm", "baseline", 1.10, "<="),
+    "large": [("bibcite", "baseline", 1.5, "<="), ("bibcite-warm", "baseline", 1.25, "<="),
               ("bibtex", "bibcite", 3.0, ">=")],
 }  # fmt: skip
 RSS_TARGET = 1.3  # bibcite peak RSS / baseline peak RSS, every size

@@ -7,6 +7,7 @@ what the build must do: succeed, or fail naming the file, line and key, never wi
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -196,3 +197,39 @@ def test_links_to_citations_and_entries_pass_the_anchor_check(tmp_path: Path) ->
         "#ref-nothere", "index.md#cite-99", "index.md#ref-epsilon2004fourth",
         "references.md#ref-nothere",
     ], result.output  # fmt: skip
+
+
+def test_bibliography_is_written_into_its_page_after_the_build(tmp_path: Path) -> None:
+    """Under MkDocs the list is written into the page file entry by entry after the build (it
+    is never one string in memory): the page as written has the list, no placeholder is left,
+    and no partial file."""
+    result = build(copy_site("basic", tmp_path))
+    assert result.returncode == 0, result.output
+    page = (result.site / "references" / "index.html").read_text(encoding="utf-8")
+    assert page.count('<ol class="references bibliography"') == 1
+    assert page.count('<li id="ref-') == 4  # every entry of refs.bib, cited or not
+    assert "bibcite:" not in page
+    assert not list(result.site.rglob("*.bibcite-partial"))
+
+
+def test_a_failed_bibliography_write_leaves_the_page_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bibcite import extension
+    from bibcite.host import PageContext, SiteConfig
+    from bibcite.site import Settings
+
+    def failing_parts(*args: object) -> Iterator[str]:
+        yield "<ol>"
+        raise OSError("disk full")
+
+    monkeypatch.setattr(extension, "completed_site", lambda settings, context: None)
+    monkeypatch.setattr(extension, "_bibliography", failing_parts)
+    page = tmp_path / "index.html"
+    written = f"<main>{extension.BIBLIOGRAPHY_LATER}</main>"
+    page.write_text(written, encoding="utf-8")
+    context = PageContext("index.md", "", SiteConfig(tmp_path, tmp_path), object())
+    with pytest.raises(OSError, match="disk full"):
+        extension.write_bibliography(Settings(("refs.bib",)), context, page)
+    assert page.read_text(encoding="utf-8") == written
+    assert [p.name for p in tmp_path.iterdir()] == ["index.html"]

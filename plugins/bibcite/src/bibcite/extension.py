@@ -9,8 +9,9 @@ the first page, from the sources; the page comes from :mod:`bibcite.host`.
 from __future__ import annotations
 
 import functools
+import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -150,10 +151,14 @@ def export_name(settings: Settings, context: PageContext | None) -> str | None:
 
 def render_bibliography(site: Site, context: PageContext | None, export: bool = False) -> str:
     """Every entry, with "cited on" links from the page at ``context``."""
+    return "".join(_bibliography(site, context, export))
+
+
+def _bibliography(site: Site, context: PageContext | None, export: bool) -> Iterator[str]:
     cited_on = site.index.cited_on() if site.index else {}
     # One link per citing page, not per citation: a page is cited from many entries.
     url_of = functools.cache(context.link_to) if context else (lambda path: path)
-    return "".join(bibliography_parts(list(site.refs.values()), cited_on, url_of, export))
+    return bibliography_parts(list(site.refs.values()), cited_on, url_of, export)
 
 
 _PLACEHOLDER = re.compile(r"<!--bibcite:(\d+|references)-->|<!--bibcite:bibliography-->.*?"
@@ -174,9 +179,14 @@ def with_search_text(settings: Settings, context: PageContext, html: str) -> str
     return html.replace(_SEARCH_TEXT, f'<p class="bibliography-search">{text}</p>', 1)
 
 
+#: Where :func:`write_bibliography` puts the bibliography in a page written without it.
+BIBLIOGRAPHY_LATER = "<!--bibcite:bibliography-later-->"
+
+
 def finish_page(settings: Settings, context: PageContext, html: str) -> str:
     """A page rendered with placeholders (:attr:`bibcite.host.Host.defer`), with its citations'
-    HTML put in place: what the extension renders directly when nothing defers it."""
+    HTML put in place: what the extension renders directly when nothing defers it. The
+    bibliography is left for :func:`write_bibliography`, as :data:`BIBLIOGRAPHY_LATER`."""
     groups = current_host().deferred.pop(context.path, None)
     if groups is None:
         return html
@@ -187,12 +197,32 @@ def finish_page(settings: Settings, context: PageContext, html: str) -> str:
 
     def fill(m: re.Match[str]) -> str:
         if m.group(1) is None:
-            return render_bibliography(site, context, settings.export)
+            return BIBLIOGRAPHY_LATER
         if m.group(1) == "references":
             return listing or ""
         return rendered[int(m.group(1)) - 1]
 
     return _PLACEHOLDER.sub(fill, html)
+
+
+def write_bibliography(settings: Settings, context: PageContext, file: Path) -> None:
+    """Put the bibliography in place in the page ``file``, written by the engine with
+    :data:`BIBLIOGRAPHY_LATER` instead: entry by entry into a new file that then replaces it,
+    so that the list is never held whole in memory (BENCHMARKS.md: tens of MB for 10,000
+    entries). The bytes are those the engine would have written with the list in place."""
+    before, found, after = file.read_text(encoding="utf-8").partition(BIBLIOGRAPHY_LATER)
+    if not found:
+        return
+    parts = _bibliography(completed_site(settings, context), context, settings.export)
+    partial = file.with_name(file.name + ".bibcite-partial")
+    try:
+        with open(partial, "w", encoding="utf-8", errors="xmlcharrefreplace", newline="") as out:
+            out.write(before)
+            out.writelines(parts)
+            out.write(after)
+        os.replace(partial, file)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 class _PageHandler:

@@ -22,11 +22,13 @@ from mkdocs.structure.pages import Page
 
 from bibcite import host
 from bibcite.extension import (
+    BIBLIOGRAPHY_LATER,
     completed_site,
     finish_page,
     settings_from,
     site_for,
     with_search_text,
+    write_bibliography,
 )
 from bibcite.host import LEVELS, Host, PageContext, SiteConfig
 from bibcite.problems import Problem
@@ -54,6 +56,7 @@ class BibcitePlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
 
     def on_files(self, files: Files, config: MkDocsConfig) -> None:
         self.build = object()  # a new site index for every build
+        self.bibliographies: list[tuple[PageContext, Path]] = []  # written in on_post_build
         md = Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
         self.host.page = PageContext("", "", self.site, self.build)  # no page yet: the site's
         # In the background: MkDocs converts the pages, which need only the keys, while a
@@ -104,7 +107,15 @@ class BibcitePlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
 
     def on_post_page(self, output: str, page: Page, **kwargs: Any) -> str:
         context = PageContext(page.file.src_uri, page.url, self.site, self.build)
-        return finish_page(self.settings, context, output)
+        output = finish_page(self.settings, context, output)
+        if BIBLIOGRAPHY_LATER in output:
+            self.bibliographies.append((context, Path(page.file.abs_dest_path)))
+        return output
+
+    @event_priority(100)  # before other plugins read the pages written (Material's offline)
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        for context, file in self.bibliographies:
+            write_bibliography(self.settings, context, file)
 
     def on_serve(self, server: Any, config: MkDocsConfig, **kwargs: Any) -> Any:
         project = Path(config.config_file_path or ".").resolve().parent
