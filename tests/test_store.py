@@ -250,3 +250,17 @@ def test_an_entry_missing_from_the_cache_is_shown_as_its_key_and_reported(
         "bibcite:0:0: the formatted entry 'alpha2001first' is missing from the cache. Delete "
         "the cache folder and build again"
     ]
+
+
+def test_entries_with_the_same_fields_keep_their_own_keys(project: Path) -> None:
+    """The cache keys an entry by its key too: the exports hold the key."""
+    twin = (
+        "@article{{{key},\n  author = {{Twin, T.}},\n  title = {{Same}},\n"
+        "  journal = {{J}},\n  year = {{2000}},\n}}\n"
+    )
+    (project / "refs.bib").write_text(twin.format(key="first") + twin.format(key="second"))
+    config = SiteConfig(project, project / "docs")
+    for _ in range(2):  # formatted, then from the cache
+        site = load_site(Settings(("refs.bib",), export=True), config)
+        assert site.refs["first"].bibtex.startswith("@article{first,")
+        assert site.refs["second"].bibtex.startswith("@article{second,")
