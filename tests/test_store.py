@@ -3,8 +3,6 @@ formats only what changed, and concurrent builds share the SQLite file safely.""
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import subprocess
 import sys
 from concurrent.futures import Future
@@ -150,12 +148,12 @@ def test_a_worker_parses_a_large_bib_as_the_build_itself_would(project: Path) ->
     complete, the keys come from a scan; then the site equals one made in this process."""
     write_large_bib(project, WORKER_MIN_ENTRIES)
     config = SiteConfig(project, project / "docs")
-    settings = Settings(("refs.bib",))
+    settings = Settings(("refs.bib",), cache_dir="")
     pending = load_site(settings, config, background=True)
     assert pending.pending is not None and pending.refs == {}
     assert len(pending.known) == WORKER_MIN_ENTRIES + 4 and "big0" in pending.known
     done = complete(pending, settings, config)
-    here = load_site(Settings(("refs.bib",), cache_dir=""), config)
+    here = load_site(settings, config)
     assert done.pending is None and here.pending is None
     assert done.refs == here.refs and len(done.refs) == WORKER_MIN_ENTRIES + 4
     assert done.problems == here.problems and len(here.problems) == 1  # the uncited entries
@@ -173,7 +171,7 @@ def test_a_failed_worker_is_replaced_by_the_work_here_and_said_so(
     monkeypatch.setattr(site_module, "_start_worker", broken)
     write_large_bib(project, WORKER_MIN_ENTRIES)
     config = SiteConfig(project, project / "docs")
-    settings = Settings(("refs.bib",))
+    settings = Settings(("refs.bib",), cache_dir="")
     done = complete(load_site(settings, config, background=True), settings, config)
     assert len(done.refs) == WORKER_MIN_ENTRIES + 4
     said = [p for p in done.problems if p.severity is Severity.INFO]
@@ -183,73 +181,11 @@ def test_a_failed_worker_is_replaced_by_the_work_here_and_said_so(
     ]
 
 
-def test_without_a_cache_a_large_bib_is_parsed_here(project: Path) -> None:
-    """The worker hands its entries over through the cache: without one, there is none."""
-    write_large_bib(project, WORKER_MIN_ENTRIES)
-    settings = Settings(("refs.bib",), cache_dir="")
-    site = load_site(settings, SiteConfig(project, project / "docs"), background=True)
-    assert site.pending is None and site.parsed and len(site.refs) == WORKER_MIN_ENTRIES + 4
-    assert site.refs["big0"].text.startswith("Big B. Study 0.")
-
-
 def test_a_small_bib_is_parsed_here_even_in_the_background(project: Path) -> None:
     site = load_site(
         Settings(("refs.bib",)), SiteConfig(project, project / "docs"), background=True
     )
     assert site.pending is None and len(site.refs) == 4
-
-
-def test_a_build_keeps_only_the_entries_places_and_reads_their_text_from_the_cache(
-    project: Path,
-) -> None:
-    config = SiteConfig(project, project / "docs")
-    load_site(Settings(("refs.bib",)), config)  # fills the cache
-    site = load_site(Settings(("refs.bib",)), config)
-    assert not site.parsed
-    assert site.refs.place("gamma2002second").index == 2
-    rows = sqlite3.connect(project / DEFAULT_CACHE_DIR / FILE_NAME)
-    with rows:
-        rows.execute("UPDATE item SET value = ? WHERE key = ?",
-                      (json.dumps(["from the cache", "<i>from the cache</i>", "", "", "", []]),
-                       site.refs.place("gamma2002second").stored))  # fmt: skip
-    assert site.refs["gamma2002second"].item == "<i>from the cache</i>"
-
-
-def test_entries_the_cache_could_not_keep_stay_in_memory(
-    project: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def failing_put(self: Store, items: object) -> None:
-        self.error = "cannot write the cache (disk I/O error)"
-
-    monkeypatch.setattr(Store, "put_many", failing_put)
-    site = load_site(Settings(("refs.bib",)), SiteConfig(project, project / "docs"))
-    assert site.refs["alpha2001first"].text.startswith("Alpha A, Beta B. First study")
-    assert not site.refs.failure
-    assert any("cannot write the cache" in p.message for p in site.problems)
-
-
-def test_an_entry_missing_from_the_cache_is_shown_as_its_key_and_reported(
-    project: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from bibcite.extension import render_page
-    from bibcite.host import Host
-    from bibcite.numbering import Numbering
-    from bibcite.syntax import CitationGroup, parse_citation
-
-    config = SiteConfig(project, project / "docs")
-    site = load_site(Settings(("refs.bib",)), config)
-    rows = sqlite3.connect(project / DEFAULT_CACHE_DIR / FILE_NAME)
-    with rows:
-        rows.execute("DELETE FROM item WHERE key = ?", (site.refs.place("alpha2001first").stored,))
-    reported: list[str] = []
-    monkeypatch.setattr("bibcite.host.installed", Host(report=lambda p: reported.append(str(p))))
-    group = CitationGroup(1, "[@alpha2001first]", parse_citation("[@alpha2001first]")[0], "")
-    rendered, listing = render_page(site, Numbering.GLOBAL, [group, group])
-    assert 'title="alpha2001first"' in rendered[0] and listing is not None
-    assert reported == [
-        "bibcite:0:0: the formatted entry 'alpha2001first' is missing from the cache. Delete "
-        "the cache folder and build again"
-    ]
 
 
 def test_entries_with_the_same_fields_keep_their_own_keys(project: Path) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from markdown.extensions import Extension
 from bibcite.escaping import escape_text
 from bibcite.host import PageContext, current_host, page_context
 from bibcite.numbering import Numbering, assign_numbers
-from bibcite.problems import Problem, Severity
+from bibcite.problems import Problem
 from bibcite.reference import Reference
 from bibcite.render import (
     bibliography_parts,
@@ -101,7 +101,7 @@ def cited_references(md: Markdown) -> list[Reference]:
     keys = [
         item.key for raw in (record.groups if record else ()) for item in parse_citation(raw)[0]
     ]
-    return list(_fetch(site, [key for key in keys if key in site.refs]).values())
+    return [site.refs[key] for key in dict.fromkeys(keys) if key in site.refs]
 
 
 def settings_from(config: dict[str, Any]) -> Settings:
@@ -126,10 +126,9 @@ def render_page(
     """A page's citation groups as HTML, and its reference list (None: it cites nothing),
     with download links named ``export_name`` if given."""
     cited = [item.key for g in groups for item in g.items]
-    known = {key: site.refs.place(key).index for key in cited if key in site.refs}
+    known = {key: site.refs[key].index for key in cited if key in site.refs}
     numbers = assign_numbers(cited, known, numbering)
-    refs = _fetch(site, numbers)
-    rendered = [render_group(g, numbers, refs) for g in groups]
+    rendered = [render_group(g, numbers, site.refs) for g in groups]
     if not numbers:
         return rendered, None
     backlinks: dict[str, list[int]] = {}
@@ -138,19 +137,8 @@ def render_page(
             spots = backlinks.setdefault(item.key, [])
             if not spots or spots[-1] != g.index:
                 spots.append(g.index)
-    listing = render_reference_list(list(numbers), numbers, refs, backlinks, export_name)
+    listing = render_reference_list(list(numbers), numbers, site.refs, backlinks, export_name)
     return rendered, listing
-
-
-def _fetch(site: Site, keys: Iterable[str]) -> dict[str, Reference]:
-    """The entries of ``keys`` from the cache, reporting (once) a cache that lacks them."""
-    refs = site.refs.some(keys)
-    if site.refs.failure:
-        current_host().report(Problem("bibcite", 0, 0, site.refs.failure,
-                                      "Delete the cache folder and build again",
-                                      Severity.ERROR))  # fmt: skip
-        site.refs.failure = ""
-    return refs
 
 
 def export_name(settings: Settings, context: PageContext | None) -> str | None:
@@ -170,7 +158,7 @@ def _bibliography(site: Site, context: PageContext | None, export: bool) -> Iter
     cited_on = site.index.cited_on() if site.index else {}
     # One link per citing page, not per citation: a page is cited from many entries.
     url_of = functools.cache(context.link_to) if context else (lambda path: path)
-    return bibliography_parts(site.refs.in_order(), cited_on, url_of, export)
+    return bibliography_parts(list(site.refs.values()), cited_on, url_of, export)
 
 
 _PLACEHOLDER = re.compile(r"<!--bibcite:(\d+|references)-->|<!--bibcite:bibliography-->.*?"
@@ -187,7 +175,7 @@ def with_search_text(settings: Settings, context: PageContext, html: str) -> str
     if _SEARCH_TEXT not in html:
         return html
     site = completed_site(settings, context)
-    text = escape_text(" ".join(ref.text for ref in site.refs.in_order()))
+    text = escape_text(" ".join(ref.text for ref in site.refs.values()))
     return html.replace(_SEARCH_TEXT, f'<p class="bibliography-search">{text}</p>', 1)
 
 

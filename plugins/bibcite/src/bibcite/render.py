@@ -10,7 +10,7 @@ HTML comes escaped from :mod:`bibcite.formatting`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from bibcite.escaping import escape_attribute, escape_text, title_attribute
 from bibcite.export import FORMATS, data_url, export_texts
@@ -199,7 +199,7 @@ def render_reference_list(
     )
 
 
-def export_links(refs: Iterable[Reference], name: str, what: str) -> str:
+def export_links(refs: Sequence[Reference], name: str, what: str) -> str:
     """Links that download ``refs`` as BibTeX and as RIS (files ``name.bib``, ``name.ris``);
     ``what`` completes each link's accessible name ("Download <what> as RIS")."""
     texts = export_texts([r.bibtex for r in refs], [r.csl for r in refs])
@@ -221,15 +221,15 @@ def file_stem(text: str) -> str:
 
 
 def bibliography_parts(
-    refs: Iterable[Reference],
+    refs: Sequence[Reference],
     cited_on: Mapping[str, Sequence[CitingPage]],
     url_of: Callable[[str], str],
     export: bool = False,
 ) -> Iterator[str]:
     """Every entry in file order, numbered by position, with "Cited on:" links to each spot:
-    the HTML list in pieces, for the caller to write or join (a bibliography can be megabytes:
-    no intermediate copy of it). With ``export``, each entry and the whole list can be
-    downloaded as BibTeX and RIS (``refs`` is then iterated more than once)."""
+    the HTML list in pieces, for the caller to join into the page (a bibliography can be
+    megabytes: no intermediate copy of it). With ``export``, each entry and the whole list can
+    be downloaded as BibTeX and RIS."""
     # Out of the search index: Zensical's refuses a page of thousands of references, and under
     # MkDocs the index gets their text in one paragraph instead (bibcite.extension).
     if export:

@@ -2,16 +2,14 @@
 
 :func:`load_site` reads the .bib files and every page's Markdown, and returns a :class:`Site`:
 each entry formatted once, every page's citations (:mod:`bibcite.index`) and the site-wide
-problems. The cache (:mod:`bibcite.store`) keeps the entries' places by the files' bytes,
-each formatted entry by its key and content, and each page's citations by its text, so a
+problems. The cache (:mod:`bibcite.store`) keeps the formatted bibliography by the files'
+bytes, each formatted entry by its content, and each page's citations by its text, so a
 build after an edit formats and scans only what changed, and one with nothing changed
-neither parses the .bib nor formats an entry. The site holds the places only; pages read the
-formatted entries from the cache (:class:`~bibcite.reference.References`).
+neither parses the .bib nor formats an entry.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import importlib.util
 import multiprocessing
@@ -20,14 +18,13 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, entry_points, version
 from pathlib import Path
-from typing import Any
 
 from bibcite.bibtext import read_text, scan_keys
 from bibcite.host import SiteConfig
 from bibcite.index import PageRecord, SiteIndex, make_index, scan_page
 from bibcite.numbering import Numbering
 from bibcite.problems import Problem, Severity
-from bibcite.reference import Place, Reference, References
+from bibcite.reference import Reference
 from bibcite.store import Store, digest
 from bibcite.syntax import locate, parse_citation
 
@@ -68,8 +65,7 @@ class Settings:
 class Site:
     """What every page of one build shares.
 
-    refs: every entry by key, in bibliography order, its formatted text read from the cache
-    when a page needs it (:class:`~bibcite.reference.References`).
+    refs: every entry, formatted, by key, in bibliography order.
     index: every page's citations (None without a site: plain Markdown use).
     problems: the site-wide problems (the .bib files, unknown keys, uncited entries).
     parsed: whether the .bib files were parsed (not taken from the cache).
@@ -80,7 +76,7 @@ class Site:
     :func:`complete` is given the site.
     """
 
-    refs: References
+    refs: Mapping[str, Reference]
     index: SiteIndex | None
     problems: tuple[Problem, ...]
     parsed: bool = False
@@ -144,8 +140,7 @@ def load_site(
     store = store or Store(project / settings.cache_dir if settings.cache_dir else None)
     job, parsed, problems = _prepare(settings, project, store)
     pending: Future[_Parsed] | None = None
-    # The worker hands its entries over through the cache: none, no worker.
-    if job is not None and background and job.cache_dir and job.entries >= WORKER_MIN_ENTRIES:
+    if job is not None and background and job.entries >= WORKER_MIN_ENTRIES:
         pending = _start_worker(job)
     elif job is not None:
         parsed = _parse_and_format(job, store)
@@ -154,9 +149,9 @@ def load_site(
         problems.append(Problem(settings.cache_dir, 0, 0, store.error,
                                 "The build goes on without it; check the folder"))  # fmt: skip
     if pending is not None:
-        return Site(References((), store), index, tuple(problems),
-                    known=job.known if job else frozenset(), pending=pending)  # fmt: skip
-    return _site(parsed, index, problems, settings, config, store)
+        return Site({}, index, tuple(problems), known=job.known if job else frozenset(),
+                    pending=pending)  # fmt: skip
+    return _site(parsed, index, problems, settings, config)
 
 
 def complete(site: Site, settings: Settings, config: SiteConfig | None) -> Site:
@@ -165,18 +160,18 @@ def complete(site: Site, settings: Settings, config: SiteConfig | None) -> Site:
     if site.pending is None:
         return site
     problems = list(site.problems)
-    project = config.project_dir if config else Path(".")
-    store = Store(project / settings.cache_dir if settings.cache_dir else None)
     try:
         parsed = site.pending.result(timeout=WORKER_TIMEOUT_S)
     except Exception as exc:  # a broken pool, a timeout, an error in the worker
+        project = config.project_dir if config else Path(".")
+        store = Store(project / settings.cache_dir if settings.cache_dir else None)
         job, parsed, _ = _prepare(settings, project, store)
         if job is not None:
             parsed = _parse_and_format(job, store)
         problems.append(Problem("bibcite", 0, 0,
             f"the worker process parsing the bibliography failed ({type(exc).__name__}: {exc})",
             "It was parsed in the build's process instead", Severity.INFO))  # fmt: skip
-    return _site(parsed, site.index, problems, settings, config, store)
+    return _site(parsed, site.index, problems, settings, config)
 
 
 def _site(
@@ -185,9 +180,8 @@ def _site(
     problems: list[Problem],
     settings: Settings,
     config: SiteConfig | None,
-    store: Store,
 ) -> Site:
-    refs = References((Place(*row) for row in parsed.places), store, parsed.kept)
+    refs = {row[0]: Reference(*row) for row in parsed.refs}
     problems = [*problems, *(_problem(p) for p in parsed.problems)]
     failed = any(p.severity is Severity.ERROR for p in problems)
     if index is not None and config is not None and not failed:  # else: the .bib's alone
@@ -217,15 +211,12 @@ class _Job:
 
 @dataclass(frozen=True)
 class _Parsed:
-    """The .bib files parsed and formatted: the entries' places (the fields of
-    :class:`~bibcite.reference.Place`), problem rows, what was done, and the formatted rows
-    the cache failed to keep, by stored key (else they are read from the cache)."""
+    """The .bib files parsed and formatted: reference rows, problem rows, and what was done."""
 
-    places: tuple[tuple[str, int, str, int, str], ...] = ()
+    refs: tuple[tuple[str, int, str, int, str, str, str, str, str], ...] = ()
     problems: tuple[list[object], ...] = ()
     parsed: bool = False
     formatted: int = 0
-    kept: Mapping[str, list[Any]] = field(default_factory=dict)
 
 
 def _start_worker(job: _Job) -> Future[_Parsed]:
@@ -260,9 +251,9 @@ def _prepare(
     key_of_style = digest(key_of_style, repr(settings.badges), repr(settings.export))
     whole = "bib:" + digest(key_of_style, *(part for f in files for part in f))
     cached = store.get(whole)
-    if isinstance(cached, dict) and "places" in cached:
-        places = tuple(tuple(r) for r in cached["places"])
-        return None, _Parsed(places, tuple(cached["problems"])), problems
+    if isinstance(cached, dict) and "refs" in cached:
+        rows = tuple(tuple(r) for r in cached["refs"])
+        return None, _Parsed(rows, tuple(cached["problems"])), problems
     scanned = [key for _, text in files for key in scan_keys(text)]
     cache = str(project / settings.cache_dir) if settings.cache_dir else ""
     job = _Job(tuple(files), settings.style, settings.badges, settings.export, whole,
@@ -280,25 +271,31 @@ def _parse_and_format(job: _Job, store: Store) -> _Parsed:
     bibliography, problems = parse_bibliographies([BibSource(*f) for f in job.files])
     if any(p.severity is Severity.ERROR for p in problems):
         return _Parsed((), tuple(_row(p) for p in problems), True, 0)
-    entries = bibliography.entries
     # The key is in it: the exports hold it, and two entries may have the same fields.
-    keys = {e.key: "entry:" + digest(job.style_key, e.key, e.fingerprint) for e in entries}
+    keys = {
+        e.key: "entry:" + digest(job.style_key, e.key, e.fingerprint) for e in bibliography.entries
+    }
     known = store.get_many(keys.values())
-    new: dict[str, list[Any]] = {}
+    refs: list[Reference] = []
+    new: dict[str, object] = {}
     for entry in bibliography.entries:
         stored = known.get(keys[entry.key])
         if stored is not None:  # the badges are in the key: stored with the text and item
-            problems += [_problem(p) for p in stored[5]]
+            text, item, short, bibtex, csl, stored_problems = stored
+            refs.append(Reference(entry.key, entry.index, entry.path, entry.line, text, item,
+                                  short, bibtex, csl))  # fmt: skip
+            problems += [_problem(p) for p in stored_problems]
             continue
         ref, entry_problems = make_reference(entry, job.style, job.badges, job.export)
+        refs.append(ref)
         problems += entry_problems
         new[keys[entry.key]] = [ref.text, ref.item, ref.short_author, ref.bibtex, ref.csl,
                                 [_row(p) for p in entry_problems]]  # fmt: skip
-    places = tuple((e.key, e.index, e.path, e.line, keys[e.key]) for e in bibliography.entries)
-    result = _Parsed(places, tuple(_row(p) for p in problems), True, len(new))
-    store.put_many({**new, job.key: {"places": places, "problems": result.problems}})
-    if store.error:  # the pages read the formatted entries from the cache, which lacks them
-        return dataclasses.replace(result, kept=new)
+    rows = tuple((r.key, r.index, r.path, r.line, r.text, r.item, r.short_author, r.bibtex,
+                  r.csl) for r in refs)  # fmt: skip
+    result = _Parsed(rows, tuple(_row(p) for p in problems), True, len(new))
+    new[job.key] = {"refs": [list(r) for r in rows], "problems": list(result.problems)}
+    store.put_many(new)
     return result
 
 
@@ -342,7 +339,7 @@ def _index(docs_dir: Path, page_sources: Sequence[PageSource], store: Store) -> 
 
 
 def _page_problems(
-    index: SiteIndex, refs: References, settings: Settings, config: SiteConfig
+    index: SiteIndex, refs: Mapping[str, Reference], settings: Settings, config: SiteConfig
 ) -> list[Problem]:
     """Unknown keys and malformed groups on every page, and entries no page cites."""
     problems: list[Problem] = []
@@ -367,10 +364,10 @@ def _page_problems(
     problems = [p for p in problems if p.line or p.message not in located]
     if refs:
         cited = index.cited_keys()
-        by_file: dict[str, list[Place]] = {}
-        for place in refs.places():
-            if place.key not in cited:
-                by_file.setdefault(place.path, []).append(place)
+        by_file: dict[str, list[Reference]] = {}
+        for ref in refs.values():
+            if ref.key not in cited:
+                by_file.setdefault(ref.path, []).append(ref)
         for path, uncited in by_file.items():
             names = ", ".join(r.key for r in uncited)
             count = "1 entry is" if len(uncited) == 1 else f"{len(uncited)} entries are"

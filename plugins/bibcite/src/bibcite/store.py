@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -36,17 +35,12 @@ class Store:
     def __init__(self, directory: Path | None) -> None:
         self.error = ""
         self._db: sqlite3.Connection | None = None
-        # Pages read entries while they render, and an engine may render in several threads
-        # (Zensical does): one connection, one statement at a time.
-        self._lock = threading.Lock()
         try:
             if directory is None:
-                self._db = sqlite3.connect(":memory:", check_same_thread=False)
+                self._db = sqlite3.connect(":memory:")
             else:
                 directory.mkdir(parents=True, exist_ok=True)
-                self._db = sqlite3.connect(
-                    directory / FILE_NAME, timeout=30, check_same_thread=False
-                )
+                self._db = sqlite3.connect(directory / FILE_NAME, timeout=30)
             with self._db:
                 self._db.execute(
                     "CREATE TABLE IF NOT EXISTS item (key TEXT PRIMARY KEY, value TEXT)"
@@ -68,10 +62,9 @@ class Store:
         try:
             for chunk in _chunks(wanted, 500):  # SQLite's limit on parameters per statement
                 marks = ",".join("?" * len(chunk))
-                with self._lock:
-                    rows = self._db.execute(
-                        f"SELECT key, value FROM item WHERE key IN ({marks})", chunk
-                    ).fetchall()
+                rows = self._db.execute(
+                    f"SELECT key, value FROM item WHERE key IN ({marks})", chunk
+                )
                 found.update((k, json.loads(v)) for k, v in rows)
         except (sqlite3.Error, ValueError) as exc:
             self.error = f"cannot read the cache ({exc})"
@@ -83,7 +76,7 @@ class Store:
             return
         rows = [(k, json.dumps(v, ensure_ascii=False)) for k, v in items.items()]
         try:
-            with self._lock, self._db:
+            with self._db:
                 self._db.executemany("INSERT OR REPLACE INTO item VALUES (?, ?)", rows)
         except sqlite3.Error as exc:
             self.error = f"cannot write the cache ({exc})"
