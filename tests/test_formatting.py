@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import html
 import re
 import xml.etree.ElementTree as etree
@@ -135,6 +136,14 @@ def test_latex_decoding(latex: str, text: str, markup: str) -> None:
     assert_xml(ref.html)
 
 
+@given(st.text(alphabet="ab1-", max_size=30))
+def test_dashes_decode_as_latexcodec_decodes_them(value: str) -> None:
+    # Values whose only LaTeX is dashes (page ranges) are decoded without latexcodec.
+    text, issues = decode_latex(value)
+    assert issues == []
+    assert str(text) == codecs.decode(value, "ulatex")  # type: ignore[call-overload]
+
+
 def test_href_becomes_a_link() -> None:
     ref, problems = format_entry(with_title("See \\href{https://example.org/?a=1&b=2}{here}"))
     assert problems == []
@@ -222,7 +231,7 @@ def test_a_failing_style_yields_a_fallback_and_a_problem(monkeypatch: pytest.Mon
     def boom(self: MedscapeStyle, e: object) -> object:
         raise RuntimeError("broken template")
 
-    monkeypatch.setattr(MedscapeStyle, "get_article_template", boom)
+    monkeypatch.setattr(MedscapeStyle, "format_article", boom)
     ref, problems = format_entry(with_title("Some {\\'e}tude"))
     assert ref == FormattedReference("k", "k. Some étude.", "k. Some étude.")
     assert len(problems) == 1 and "broken template" in problems[0].message

@@ -130,8 +130,11 @@ def _decode_latex(value: str) -> tuple[Text, tuple[str, ...]]:
     try:
         # latexcodec is the costliest step and changes nothing in most values: skip it unless
         # one of the sequences it decodes is present (every key of its table contains one).
-        needed = _NEEDS_CODEC.search(raw)
-        decoded = codecs.decode(raw, "ulatex") if needed else raw  # type: ignore[call-overload]
+        needed = {m.group() for m in _NEEDS_CODEC.finditer(raw)}
+        if needed <= {"--"}:  # dashes only: page ranges and dates, most of the values
+            decoded = raw.replace("---", "\u2014").replace("--", "\u2013")
+        else:
+            decoded = codecs.decode(raw, "ulatex")  # type: ignore[call-overload]
     except Exception as exc:  # latexcodec raising on odd input: keep the text raw
         issues.append(f"cannot decode LaTeX ({exc})")
         decoded = raw

@@ -14,7 +14,7 @@ Fields are decoded from LaTeX with :func:`decode_latex` (accents, ``--``, ``\\&`
 
 Entry types: ``article``; ``online``/``misc``/``electronic``/``www`` (web pages, the source
 article itself); ``book``, ``incollection``/``inbook``, ``inproceedings``; anything else falls back
-to a generic ``Author. Title. Where. Date.`` template. For web pages the non-standard field
+to the generic ``Author. Title. Where. Date.`` of ``misc``. For web pages the non-standard field
 ``updated`` (an ISO date, ``2016-02-08``) prints ``Updated 2016 Feb 8`` instead of the date.
 """
 
@@ -29,15 +29,7 @@ import latexcodec  # noqa: F401  (registers the "ulatex" codec)
 from pybtex.richtext import BaseText, HRef, String, Text
 from pybtex.style import FormattedEntry
 from pybtex.style.formatting import BaseStyle
-from pybtex.style.template import (
-    FieldIsMissing,
-    first_of,
-    join,
-    optional,
-    sentence,
-    words,
-)
-from pybtex.style.template import node as _pybtex_node
+from pybtex.style.template import FieldIsMissing
 
 from bibcite.latex import decode_latex
 
@@ -59,55 +51,6 @@ _MONTHS = {
     "november": "Nov", "december": "Dec",
 }  # fmt: skip
 _MONTH_BY_NUMBER = dict(enumerate(_MONTHS.values(), start=1))
-
-# --------------------------------------------------------------------------------------------
-
-
-def node(f: Callable[..., Text]) -> Any:
-    """pybtex's ``@node`` decorator (typed: pybtex has no type hints)."""
-    return _pybtex_node(f)
-
-
-# --------------------------------------------------------------------------------------------
-# Template nodes
-# --------------------------------------------------------------------------------------------
-
-
-def _entry_value(entry: Any, name: str, context: dict[str, Any]) -> str:
-    try:
-        value = entry._find_field(name, bib_data=context.get("bib_data"))
-    except KeyError:
-        raise FieldIsMissing(name, entry) from None
-    if not str(value).strip():
-        raise FieldIsMissing(name, entry)
-    return str(value)
-
-
-@node
-def latex_field(
-    children: Any,
-    context: dict[str, Any],
-    name: str,
-    apply_func: Callable[[Text], Text] | None = None,
-    raw: bool = False,
-) -> Text:
-    """The field ``name`` decoded with :func:`decode_latex` (``raw``: as written)."""
-    if children:
-        raise ValueError(children)
-    value = _entry_value(context["entry"], name, context)
-    text = Text(value) if raw else decode_latex(value)[0]
-    return apply_func(text) if apply_func else text
-
-
-@node
-def first_field(children: Any, context: dict[str, Any], *names: str) -> Text:
-    """The first of the fields ``names`` present in the entry."""
-    for name in names:
-        try:
-            return latex_field(name).format_data(context)
-        except FieldIsMissing:
-            continue
-    raise FieldIsMissing(names[0], context["entry"])
 
 
 def _plain(value: str) -> str:
@@ -169,42 +112,6 @@ def _format_name(
     return Text(*parts)
 
 
-@node
-def person_list(children: Any, context: dict[str, Any], role: str = "author") -> Text:
-    """All persons of ``role``, ``Last Initials`` separated by commas."""
-    if children:
-        raise ValueError(children)
-    persons = _persons(context, role)
-    if not persons:
-        raise FieldIsMissing(role, context["entry"])
-    result: Text = Text(", ").join([format_person(p) for p in persons])
-    return result
-
-
-def _persons(context: dict[str, Any], role: str) -> list[Any]:
-    """The entry's persons of ``role``, or those of the entry it crossrefs (pybtex resolves
-    fields through ``crossref``, not names)."""
-    entry, seen = context["entry"], set()
-    bib_data = context.get("bib_data")
-    while entry is not None and entry.key not in seen:
-        seen.add(entry.key)
-        if entry.persons.get(role):
-            return list(entry.persons[role])
-        parent = entry.fields.get("crossref")
-        entry = bib_data.entries.get(parent) if bib_data is not None and parent else None
-    return []
-
-
-@node
-def editor_list(children: Any, context: dict[str, Any]) -> Text:
-    """``Smith J, Doe A, editors`` (``editor`` for one)."""
-    if children:
-        raise ValueError(children)
-    persons = _persons(context, "editor")
-    word = "editor" if len(persons) == 1 else "editors"
-    return join(sep=", ")[person_list("editor"), word].format_data(context)
-
-
 def _month(text: Text) -> Text:
     """``July`` → ``Jul``, ``7`` → ``Jul``; ranges (``Jul-Aug``) and others as written."""
 
@@ -247,160 +154,225 @@ def _issue(text: Text) -> Text:
     return Text("(", text, ")")
 
 
-#: ``2011 Jul``, ``2016 Feb 8``, ``2006``.
-date = words[latex_field("year"), optional[latex_field("month", apply_func=_month)],
-             optional[latex_field("day")]]  # fmt: skip
+# --------------------------------------------------------------------------------------------
+# Pieces of a reference
+# --------------------------------------------------------------------------------------------
 
-#: ``65(1):1-12``, ``33 Suppl 2:60-2``, ``212``, ``1-12``.
-volume_issue_pages = first_of[
-    optional[
-        join[
-            latex_field("volume"),
-            optional[latex_field("number", apply_func=_issue)],
-            optional[":", latex_field("pages")],
-        ]
-    ],
-    optional[latex_field("pages")],
-]
+#: A piece of a reference: rich-text parts (pybtex's ``String``, ``Tag``, ``HRef``), flat and
+#: none empty. The style works on lists and makes one ``Text`` per entry, where pybtex's template
+#: language makes and merges a ``Text`` at every node: three quarters of the formatting time
+#: (BENCHMARKS.md). The helpers below do what pybtex's ``join``, ``sentence`` and ``words`` do.
+Piece = list[BaseText]
 
-authors = sentence(add_period=True)[person_list("author")]
-authors_or_editors = first_of[
-    optional[authors],
-    optional[sentence[editor_list]],
-]
-title = optional[sentence[latex_field("title")]]
-note = optional[sentence[latex_field("note")]]
+_TERMINATORS = (".", "?", "!")
 
 
-@node
-def web_link(children: Any, context: dict[str, Any]) -> Text:
-    """``Available at: URL`` (the URL raw, as a link in HTML when it is http(s))."""
-    if children:
-        raise ValueError(children)
-    url = _entry_value(context["entry"], "url", context).strip()
-    shown: BaseText = HRef(url, url) if re.match(r"(?i)https?://", url) else String(url)
-    return Text("Available at: ", shown)
+def _join(sep: str, *pieces: Piece | None) -> Piece:
+    """The non-empty pieces, ``sep`` between them."""
+    out: Piece = []
+    for piece in pieces:
+        if piece:
+            if out and sep:
+                out.append(String(sep))
+            out.extend(piece)
+    return out
+
+
+def _sentence(*pieces: Piece | None) -> Piece:
+    """The pieces joined by ``, ``, with a period unless they end in ``.``, ``?`` or ``!``."""
+    out = _join(", ", *pieces)
+    if out and not out[-1].endswith(_TERMINATORS):
+        out.append(String("."))
+    return out
+
+
+def _words(word: str, piece: Piece | None) -> Piece:
+    """``word`` and the piece (``Accessed 2021 May 6``); nothing if the field is missing."""
+    return [] if piece is None else _join(" ", [String(word)], piece)
+
+
+class _Fields:
+    """An entry's fields and names as the style prints them. A missing or blank field is
+    None; a field is looked up through ``crossref`` (pybtex resolves fields, not names)."""
+
+    def __init__(self, entry: Any, bib_data: Any) -> None:
+        self.entry = entry
+        self.bib_data = bib_data
+
+    def raw(self, name: str) -> str | None:
+        try:
+            value = str(self.entry._find_field(name, bib_data=self.bib_data))
+        except KeyError:
+            return None
+        return value if value.strip() else None
+
+    def text(self, name: str, apply: Callable[[Text], Text] | None = None) -> Piece | None:
+        """The field decoded with :func:`decode_latex` (then ``apply``-ed)."""
+        value = self.raw(name)
+        if value is None:
+            return None
+        text = decode_latex(value)[0]
+        return list((apply(text) if apply else text).parts)
+
+    def first(self, *names: str) -> Piece | None:
+        """The first of the fields ``names`` that the entry has."""
+        for name in names:
+            if (piece := self.text(name)) is not None:
+                return piece
+        return None
+
+    def persons(self, role: str) -> list[Any]:
+        entry, seen = self.entry, set()
+        while entry is not None and entry.key not in seen:
+            seen.add(entry.key)
+            if entry.persons.get(role):
+                return list(entry.persons[role])
+            parent = entry.fields.get("crossref")
+            entry = self.bib_data.entries.get(parent) if self.bib_data and parent else None
+        return []
+
+    def names(self, role: str) -> Piece | None:
+        """``Smith J, Doe A`` (``et al.`` for ``others``); None if there are none."""
+        persons = self.persons(role)
+        if not persons:
+            return None
+        out: Piece = []
+        for number, person in enumerate(persons):
+            if number:
+                out.append(String(", "))
+            out.extend(format_person(person).parts)
+        return out
+
+    def editors(self) -> Piece | None:
+        """``Smith J, Doe A, editors`` (``editor`` for one); None if there are none."""
+        names = self.names("editor")
+        if names is None:
+            return None
+        return _join(", ", names, [String("editor" if len(self.persons("editor")) == 1
+                                          else "editors")])  # fmt: skip
+
+    def date(self) -> Piece | None:
+        """``2011 Jul``, ``2016 Feb 8``, ``2006``; None without a year."""
+        year = self.text("year")
+        if year is None:
+            return None
+        return _join(" ", year, self.text("month", _month), self.text("day"))
+
+    def volume_issue_pages(self) -> Piece:
+        """``65(1):1-12``, ``33 Suppl 2:60-2``, ``212``, ``1-12``."""
+        pages = self.text("pages")
+        volume = self.text("volume")
+        if volume is not None:
+            at_pages = None if pages is None else [String(":"), *pages]
+            if found := _join("", volume, self.text("number", _issue), at_pages):
+                return found
+        return pages or []
+
+    def web_link(self) -> Piece:
+        """``Available at: URL`` (the URL raw, as a link in HTML when it is http(s))."""
+        url = self.raw("url")
+        if url is None:
+            return []
+        url = url.strip()
+        return [String("Available at: "), HRef(url, url) if re.match(r"(?i)https?://", url)
+                else String(url)]  # fmt: skip
+
+    def publication(self) -> Piece:
+        """``Edition ed. City: Publisher; Year.`` A book without a year cannot be printed."""
+        publisher = self.first("publisher", "organization")
+        where = None if publisher is None else _join(": ", self.first("address", "location"),
+                                                        publisher)  # fmt: skip
+        date = self.date()
+        if date is None:
+            raise FieldIsMissing("year", self.entry)
+        edition = self.text("edition")
+        ed = [] if edition is None else _sentence(_join(" ", edition, [String("ed")]))
+        return _join(" ", ed, _sentence(_join("; ", where, date)))
 
 
 class MedscapeStyle(BaseStyle):  # type: ignore[misc]
-    """pybtex style ``medscape`` (entry point ``pybtex.style.formatting``)."""
+    """pybtex style ``medscape`` (entry point ``pybtex.style.formatting``). One method per
+    entry type, each a list of the reference's parts; a subclass may replace any of them."""
 
     default_name_style = "plain"
     default_label_style = "number"
     default_sorting_style = "none"
 
+    #: Types printed like another: web pages, chapters, conference papers.
+    aliases = {  # noqa: RUF012
+        "electronic": "online", "www": "online", "webpage": "online",
+        "inbook": "incollection", "conference": "inproceedings",
+    }  # fmt: skip
+
     def format_entry(self, label: str, entry: Any, bib_data: Any = None) -> Any:
-        context = {"entry": entry, "style": self, "bib_data": bib_data}
-        text = self.get_template(entry).format_data(context)
-        return FormattedEntry(entry.key, text, label)
-
-    def get_template(self, entry: Any) -> Any:
-        """The template for ``entry``'s type, or the generic one.
-
-        Each template is made once per getter: they depend on the entry type only, and making
-        one costs about a tenth of using it. (Keyed by the getter's function, so a subclass or a
-        replaced getter gets its own.)"""
         etype = entry.type.lower()
-        getter = getattr(self, f"get_{etype}_template", None)
-        if getter is None:
-            getter = {
-                "electronic": self.get_online_template,
-                "www": self.get_online_template,
-                "webpage": self.get_online_template,
-                "inbook": self.get_incollection_template,
-                "conference": self.get_inproceedings_template,
-            }.get(etype, self.get_misc_template)
-        templates: dict[Any, Any] = self.__dict__.setdefault("_templates", {})
-        key = getattr(getter, "__func__", getter)
-        if key not in templates:
-            templates[key] = getter(entry)
-        return templates[key]
+        etype = self.aliases.get(etype, etype)
+        method = getattr(self, f"format_{etype}", self.format_misc)
+        return FormattedEntry(entry.key, Text(*method(_Fields(entry, bib_data))), label)
 
-    def get_article_template(self, e: Any) -> Any:
-        return join(sep=" ")[
-            optional[authors_or_editors],
-            title,
-            optional[sentence[first_field("journal", "journaltitle")]],
-            optional[sentence[date]],
-            optional[sentence[volume_issue_pages]],
-            note,
-        ]
+    @staticmethod
+    def _authors_or_editors(f: _Fields) -> Piece:
+        return _sentence(f.names("author")) or _sentence(f.editors())
 
-    def get_online_template(self, e: Any) -> Any:
-        return join(sep=" ")[
-            optional[authors_or_editors],
-            title,
-            optional[
-                sentence[
-                    first_field(
-                        "organization", "publisher", "howpublished", "journal", "journaltitle"
-                    )
-                ]
-            ],
-            first_of[
-                optional[sentence[words["Updated", latex_field("updated", apply_func=_iso_date)]]],
-                optional[sentence[date]],
-            ],
-            note,
-            optional[web_link],
-            optional[sentence[words["Accessed", latex_field("urldate", apply_func=_iso_date)]]],
-        ]
+    def format_article(self, f: _Fields) -> Piece:
+        return _join(
+            " ",
+            self._authors_or_editors(f),
+            _sentence(f.text("title")),
+            _sentence(f.first("journal", "journaltitle")),
+            _sentence(f.date()),
+            _sentence(f.volume_issue_pages()),
+            _sentence(f.text("note")),
+        )
 
-    def get_misc_template(self, e: Any) -> Any:
-        return join(sep=" ")[
-            optional[authors_or_editors],
-            title,
-            optional[
-                sentence[
-                    first_field(
-                        "howpublished",
-                        "organization",
-                        "institution",
-                        "school",
-                        "publisher",
-                        "journal",
-                    )
-                ]
-            ],
-            optional[sentence[date]],
-            optional[sentence[volume_issue_pages]],
-            note,
-            optional[web_link],
-        ]
+    def format_online(self, f: _Fields) -> Piece:
+        where = f.first("organization", "publisher", "howpublished", "journal", "journaltitle")
+        return _join(
+            " ",
+            self._authors_or_editors(f),
+            _sentence(f.text("title")),
+            _sentence(where),
+            _sentence(_words("Updated", f.text("updated", _iso_date))) or _sentence(f.date()),
+            _sentence(f.text("note")),
+            f.web_link(),
+            _sentence(_words("Accessed", f.text("urldate", _iso_date))),
+        )
 
-    def _publication(self) -> Any:
-        """``Edition. City: Publisher; Year.``"""
-        place = first_field("address", "location")
-        return join(sep=" ")[
-            optional[sentence[words[latex_field("edition"), "ed"]]],
-            sentence[
-                join(sep="; ")[
-                    optional[
-                        join(sep=": ")[optional[place], first_field("publisher", "organization")]
-                    ],
-                    date,
-                ]
-            ],
-        ]
+    def format_misc(self, f: _Fields) -> Piece:
+        where = f.first("howpublished", "organization", "institution", "school", "publisher",
+                        "journal")  # fmt: skip
+        return _join(
+            " ",
+            self._authors_or_editors(f),
+            _sentence(f.text("title")),
+            _sentence(where),
+            _sentence(f.date()),
+            _sentence(f.volume_issue_pages()),
+            _sentence(f.text("note")),
+            f.web_link(),
+        )
 
-    def get_book_template(self, e: Any) -> Any:
-        return join(sep=" ")[
-            optional[authors_or_editors],
-            title,
-            self._publication(),
-            note,
-        ]
+    def format_book(self, f: _Fields) -> Piece:
+        return _join(
+            " ",
+            self._authors_or_editors(f),
+            _sentence(f.text("title")),
+            f.publication(),
+            _sentence(f.text("note")),
+        )
 
-    def get_incollection_template(self, e: Any) -> Any:
-        return join(sep=" ")[
-            optional[authors],
-            title,
-            optional[words["In:", sentence[editor_list]]],
-            optional[sentence[latex_field("booktitle")]],
-            self._publication(),
-            optional[sentence[words["p.", latex_field("pages")]]],
-            note,
-        ]
+    def format_incollection(self, f: _Fields) -> Piece:
+        editors = f.editors()
+        return _join(
+            " ",
+            _sentence(f.names("author")),
+            _sentence(f.text("title")),
+            [] if editors is None else _join(" ", [String("In:")], _sentence(editors)),
+            _sentence(f.text("booktitle")),
+            f.publication(),
+            _sentence(_words("p.", f.text("pages"))),
+            _sentence(f.text("note")),
+        )
 
-    def get_inproceedings_template(self, e: Any) -> Any:
-        return self.get_incollection_template(e)
+    def format_inproceedings(self, f: _Fields) -> Piece:
+        return self.format_incollection(f)
