@@ -222,13 +222,15 @@ class _Fields:
         return None
 
     def persons(self, role: str) -> list[Any]:
+        """The entry's persons of ``role``, else those of the entry it crossrefs."""
         entry, seen = self.entry, set()
+        entries = self.bib_data.entries if self.bib_data is not None else {}
         while entry is not None and entry.key not in seen:
             seen.add(entry.key)
             if entry.persons.get(role):
                 return list(entry.persons[role])
             parent = entry.fields.get("crossref")
-            entry = self.bib_data.entries.get(parent) if self.bib_data and parent else None
+            entry = entries.get(parent) if parent else None
         return []
 
     def names(self, role: str) -> Piece | None:
