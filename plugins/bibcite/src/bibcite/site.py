@@ -18,6 +18,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, entry_points, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bibcite.bibtext import read_text, scan_keys
 from bibcite.host import SiteConfig
@@ -27,6 +28,9 @@ from bibcite.problems import Problem, Severity
 from bibcite.reference import Reference
 from bibcite.store import Store, digest
 from bibcite.syntax import locate, parse_citation
+
+if TYPE_CHECKING:  # imported when a .bib is parsed (pybtex): see _parse_and_format
+    from bibcite.bibliography import Bibliography
 
 #: (source path relative to the docs folder, its text) -> the Markdown bibcite sees; see
 #: :func:`bibcite.register_page_source`.
@@ -266,11 +270,27 @@ def _parse_and_format(job: _Job, store: Store) -> _Parsed:
     # Imported here, when the cache has no table for these files: pybtex and the style take
     # 16 MB and 80 ms to import, which a build with nothing new to parse never pays.
     from bibcite.bibliography import BibSource, parse_bibliographies
-    from bibcite.formatting import make_reference
 
     bibliography, problems = parse_bibliographies([BibSource(*f) for f in job.files])
     if any(p.severity is Severity.ERROR for p in problems):
         return _Parsed((), tuple(_row(p) for p in problems), True, 0)
+    refs, new = _format_entries(bibliography, job, store, problems)
+    del bibliography  # not needed any more: freed before the cache's JSON is made (memory)
+    rows = tuple((r.key, r.index, r.path, r.line, r.text, r.item, r.short_author, r.bibtex,
+                  r.csl) for r in refs)  # fmt: skip
+    result = _Parsed(rows, tuple(_row(p) for p in problems), True, len(new))
+    new[job.key] = {"refs": [list(r) for r in rows], "problems": list(result.problems)}
+    store.put_many(new)
+    return result
+
+
+def _format_entries(
+    bibliography: Bibliography, job: _Job, store: Store, problems: list[Problem]
+) -> tuple[list[Reference], dict[str, object]]:
+    """Every entry formatted, or read from the cache; the values to store; the problems found
+    added to ``problems``."""
+    from bibcite.formatting import make_reference
+
     # The key is in it: the exports hold it, and two entries may have the same fields.
     keys = {
         e.key: "entry:" + digest(job.style_key, e.key, e.fingerprint) for e in bibliography.entries
@@ -291,12 +311,7 @@ def _parse_and_format(job: _Job, store: Store) -> _Parsed:
         problems += entry_problems
         new[keys[entry.key]] = [ref.text, ref.item, ref.short_author, ref.bibtex, ref.csl,
                                 [_row(p) for p in entry_problems]]  # fmt: skip
-    rows = tuple((r.key, r.index, r.path, r.line, r.text, r.item, r.short_author, r.bibtex,
-                  r.csl) for r in refs)  # fmt: skip
-    result = _Parsed(rows, tuple(_row(p) for p in problems), True, len(new))
-    new[job.key] = {"refs": [list(r) for r in rows], "problems": list(result.problems)}
-    store.put_many(new)
-    return result
+    return refs, new
 
 
 def _row(p: Problem) -> list[object]:

@@ -74,7 +74,7 @@ class Store:
         """Store every item in one transaction: all of them or, if it fails, none."""
         if self._db is None or not items:
             return
-        rows = [(k, json.dumps(v, ensure_ascii=False)) for k, v in items.items()]
+        rows = ((k, json.dumps(v, ensure_ascii=False)) for k, v in items.items())
         try:
             with self._db:
                 self._db.executemany("INSERT OR REPLACE INTO item VALUES (?, ?)", rows)
