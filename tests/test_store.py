@@ -63,6 +63,35 @@ def test_an_edited_page_is_scanned_again(project: Path) -> None:
     ]
 
 
+def test_a_warm_build_takes_each_page_s_citations_from_the_cache(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = project / "docs" / "index.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nAnd [@alpha2001first; oops] [@nokey].\n",
+                    encoding="utf-8")  # fmt: skip
+    config = SiteConfig(project, project / "docs")
+    cold = load_site(Settings(("refs.bib",)), config)
+    parsed: list[str] = []
+    real_parse = index_module.parse_citation
+
+    def counting_parse(raw: str) -> object:
+        parsed.append(raw)
+        return real_parse(raw)
+
+    monkeypatch.setattr(index_module, "parse_citation", counting_parse)
+    warm = load_site(Settings(("refs.bib",)), config)
+    assert warm.index == cold.index and parsed == []
+    assert cold.index is not None
+    record = cold.index.pages["index.md"]
+    assert record.cites == (
+        ("alpha2001first", (1,)), ("gamma2002second", (1,)), ("delta2003third", (2,)),
+        ("epsilon2004fourth", (3,)), ("nokey", (5,)),
+    )  # fmt: skip
+    assert record.malformed
+    assert [p.message for p in warm.problems] == [p.message for p in cold.problems]
+    assert len(cold.problems) == 2
+
+
 def test_new_scanning_code_scans_every_page_again(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

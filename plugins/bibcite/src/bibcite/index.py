@@ -12,7 +12,6 @@ never silently wrong.
 from __future__ import annotations
 
 import bisect
-import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -51,36 +50,31 @@ class PageRecord:
     groups: its citation groups as written (brackets included), in document order; the n-th
     group gets the id ``cite-n`` on the rendered page.
     has_bibliography: it holds the marker of the whole bibliography.
+    cites: each key cited, in order of first citation, with the (1-based) groups citing it.
+    malformed: some group is not a well-formed citation.
     """
 
     path: str
     title: str
     groups: tuple[str, ...]
-    has_bibliography: bool = False
+    has_bibliography: bool
+    cites: tuple[tuple[str, tuple[int, ...]], ...]
+    malformed: bool
 
-    @property
-    def citing(self) -> dict[str, tuple[int, ...]]:
-        """For each key cited, in order of first citation, the (1-based) groups citing it."""
-        return self._parsed[0]
 
-    @property
-    def malformed(self) -> bool:
-        """Some group is not a well-formed citation."""
-        return self._parsed[1]
-
-    # Read by the site's checks and for "cited on": each group is parsed once per build.
-    @functools.cached_property
-    def _parsed(self) -> tuple[dict[str, tuple[int, ...]], bool]:
-        out: dict[str, list[int]] = {}
-        malformed = False
-        for index, raw in enumerate(self.groups, start=1):
-            items, error = parse_citation(raw)
-            malformed = malformed or bool(error)
-            for item in items:
-                spots = out.setdefault(item.key, [])
-                if not spots or spots[-1] != index:
-                    spots.append(index)
-        return {key: tuple(spots) for key, spots in out.items()}, malformed
+def parse_groups(groups: Iterable[str]) -> tuple[tuple[tuple[str, tuple[int, ...]], ...], bool]:
+    """A page's ``cites`` and ``malformed``, from its groups (kept in the cache with them, so
+    an unchanged page's groups are not parsed again)."""
+    out: dict[str, list[int]] = {}
+    malformed = False
+    for index, raw in enumerate(groups, start=1):
+        items, error = parse_citation(raw)
+        malformed = malformed or bool(error)
+        for item in items:
+            spots = out.setdefault(item.key, [])
+            if not spots or spots[-1] != index:
+                spots.append(index)
+    return tuple((key, tuple(spots)) for key, spots in out.items()), malformed
 
 
 def scan_page(path: str, text: str) -> PageRecord:
@@ -97,7 +91,7 @@ def scan_page(path: str, text: str) -> PageRecord:
         title = heading.group(1) if heading else _stem(path)
     groups = tuple(written_code_spans(raw) for raw in find_citations(prose))
     marker = re.search(rf"^{re.escape(BIBLIOGRAPHY_MARKER)}[ \t]*$", prose, re.MULTILINE)
-    return PageRecord(path, title, groups, marker is not None)
+    return PageRecord(path, title, groups, marker is not None, *parse_groups(groups))
 
 
 def _stem(path: str) -> str:
@@ -184,12 +178,12 @@ class SiteIndex:
         """For each cited key, the pages citing it, in path order."""
         out: dict[str, list[CitingPage]] = {}
         for record in self.pages.values():
-            for key, groups in record.citing.items():
+            for key, groups in record.cites:
                 out.setdefault(key, []).append(CitingPage(record.path, record.title, groups))
         return out
 
     def cited_keys(self) -> set[str]:
-        return {key for record in self.pages.values() for key in record.citing}
+        return {key for record in self.pages.values() for key, _ in record.cites}
 
 
 def make_index(records: Iterable[PageRecord]) -> SiteIndex:

@@ -336,7 +336,8 @@ def _index(docs_dir: Path, page_sources: Sequence[PageSource], store: Store) -> 
         for source in page_sources:
             text = source(path, text)
         texts[path] = text
-    scanner = digest(_code_version(), *_sources("bibcite.grammar", "bibcite.index"))
+    # The code that scans and parses a page, and this module, which stores the result.
+    scanner = digest(_code_version(), *_sources("bibcite.grammar", "bibcite.index", "bibcite.site"))
     keys = {path: "page:" + digest(scanner, path, text) for path, text in texts.items()}
     known = store.get_many(keys.values())
     records: list[PageRecord] = []
@@ -344,11 +345,21 @@ def _index(docs_dir: Path, page_sources: Sequence[PageSource], store: Store) -> 
     for path, text in texts.items():
         stored = known.get(keys[path])
         if stored is not None:
-            records.append(PageRecord(path, stored[0], tuple(stored[1]), stored[2]))
+            title, groups, has_bibliography, cites, malformed = stored
+            cites = tuple((key, tuple(spots)) for key, spots in cites)
+            records.append(
+                PageRecord(path, title, tuple(groups), has_bibliography, cites, malformed)
+            )
             continue
         record = scan_page(path, text)
         records.append(record)
-        new[keys[path]] = [record.title, list(record.groups), record.has_bibliography]
+        new[keys[path]] = [
+            record.title,
+            list(record.groups),
+            record.has_bibliography,
+            [[key, list(spots)] for key, spots in record.cites],
+            record.malformed,
+        ]
     store.put_many(new)
     return make_index(records)
 
@@ -360,7 +371,7 @@ def _page_problems(
     problems: list[Problem] = []
     docs = _shown(config.docs_dir, config.project_dir)
     for record in index.pages.values():
-        if not record.malformed and all(key in refs for key in record.citing):
+        if not record.malformed and all(key in refs for key, _ in record.cites):
             continue
         seen: dict[str, int] = {}
         source = ""  # the page as written, read only to locate a problem
