@@ -16,6 +16,7 @@ from bibcite.host import SiteConfig
 from bibcite.problems import Severity
 from bibcite.site import DEFAULT_CACHE_DIR, WORKER_MIN_ENTRIES, Settings, complete, load_site
 from bibcite.store import FILE_NAME, Store
+from bibcite.syntax import parse_citation
 
 from support import FIXTURES
 
@@ -72,7 +73,7 @@ def test_a_warm_build_takes_each_page_s_citations_from_the_cache(
     config = SiteConfig(project, project / "docs")
     cold = load_site(Settings(("refs.bib",)), config)
     parsed: list[str] = []
-    real_parse = index_module.parse_citation
+    real_parse = parse_citation
 
     def counting_parse(raw: str) -> object:
         parsed.append(raw)
