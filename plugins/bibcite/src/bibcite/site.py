@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import difflib
 import importlib.util
-import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, entry_points, version
 from pathlib import Path
@@ -224,6 +223,11 @@ class _Parsed:
 
 
 def _start_worker(job: _Job) -> Future[_Parsed]:
+    # Imported here: only a cold build of a large .bib needs them, and every build would pay
+    # for their import.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
     future = pool.submit(_parse_in_worker, job)
     pool.shutdown(wait=False)  # the worker exits once it has returned
