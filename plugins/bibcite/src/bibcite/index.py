@@ -41,7 +41,7 @@ _HTML_BLOCK = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PageRecord:
     """What one page cites, as its source says.
 
@@ -155,7 +155,7 @@ def _closed(ends: list[int], opening: int) -> bool:
     return bisect.bisect_right(ends, opening) < len(ends)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CitingPage:
     """A page citing an entry, for the bibliography's "cited on" lists.
 
