@@ -33,7 +33,15 @@ from pybtex.style.template import FieldIsMissing
 
 from bibcite.latex import decode_latex
 
-__all__ = ["RENDERED_FIELDS", "RENDERED_ROLES", "MedscapeStyle", "decode_latex", "format_person"]
+__all__ = [
+    "RENDERED_FIELDS",
+    "RENDERED_ROLES",
+    "EntryFields",
+    "MedscapeStyle",
+    "Piece",
+    "decode_latex",
+    "format_person",
+]
 
 
 #: Fields the style prints, decoded from LaTeX (``url`` is printed raw).
@@ -159,8 +167,8 @@ def _issue(text: Text) -> Text:
 # --------------------------------------------------------------------------------------------
 
 #: A piece of a reference: rich-text parts (pybtex's ``String``, ``Tag``, ``HRef``), flat and
-#: none empty. The style works on lists and makes one ``Text`` per entry, where pybtex's template
-#: language makes and merges a ``Text`` at every node: three quarters of the formatting time
+#: none empty. The style works on lists and makes one ``Text`` per entry. pybtex's template
+#: language makes and merges a ``Text`` at every node, which took most of the formatting time
 #: (BENCHMARKS.md). The helpers below do what pybtex's ``join``, ``sentence`` and ``words`` do.
 Piece = list[BaseText]
 
@@ -191,7 +199,7 @@ def _words(word: str, piece: Piece | None) -> Piece:
     return [] if piece is None else _join(" ", [String(word)], piece)
 
 
-class _Fields:
+class EntryFields:
     """An entry's fields and names as the style prints them. A missing or blank field is
     None; a field is looked up through ``crossref`` (pybtex resolves fields, not names)."""
 
@@ -310,13 +318,13 @@ class MedscapeStyle(BaseStyle):  # type: ignore[misc]
         etype = entry.type.lower()
         etype = self.aliases.get(etype, etype)
         method = getattr(self, f"format_{etype}", self.format_misc)
-        return FormattedEntry(entry.key, Text(*method(_Fields(entry, bib_data))), label)
+        return FormattedEntry(entry.key, Text(*method(EntryFields(entry, bib_data))), label)
 
     @staticmethod
-    def _authors_or_editors(f: _Fields) -> Piece:
+    def _authors_or_editors(f: EntryFields) -> Piece:
         return _sentence(f.names("author")) or _sentence(f.editors())
 
-    def format_article(self, f: _Fields) -> Piece:
+    def format_article(self, f: EntryFields) -> Piece:
         return _join(
             " ",
             self._authors_or_editors(f),
@@ -327,7 +335,7 @@ class MedscapeStyle(BaseStyle):  # type: ignore[misc]
             _sentence(f.text("note")),
         )
 
-    def format_online(self, f: _Fields) -> Piece:
+    def format_online(self, f: EntryFields) -> Piece:
         where = f.first("organization", "publisher", "howpublished", "journal", "journaltitle")
         return _join(
             " ",
@@ -340,7 +348,7 @@ class MedscapeStyle(BaseStyle):  # type: ignore[misc]
             _sentence(_words("Accessed", f.text("urldate", _iso_date))),
         )
 
-    def format_misc(self, f: _Fields) -> Piece:
+    def format_misc(self, f: EntryFields) -> Piece:
         where = f.first("howpublished", "organization", "institution", "school", "publisher",
                         "journal")  # fmt: skip
         return _join(
@@ -354,7 +362,7 @@ class MedscapeStyle(BaseStyle):  # type: ignore[misc]
             f.web_link(),
         )
 
-    def format_book(self, f: _Fields) -> Piece:
+    def format_book(self, f: EntryFields) -> Piece:
         return _join(
             " ",
             self._authors_or_editors(f),
@@ -363,7 +371,7 @@ class MedscapeStyle(BaseStyle):  # type: ignore[misc]
             _sentence(f.text("note")),
         )
 
-    def format_incollection(self, f: _Fields) -> Piece:
+    def format_incollection(self, f: EntryFields) -> Piece:
         editors = f.editors()
         return _join(
             " ",
@@ -376,5 +384,5 @@ class MedscapeStyle(BaseStyle):  # type: ignore[misc]
             _sentence(f.text("note")),
         )
 
-    def format_inproceedings(self, f: _Fields) -> Piece:
+    def format_inproceedings(self, f: EntryFields) -> Piece:
         return self.format_incollection(f)
