@@ -158,10 +158,11 @@ def test_an_unusable_cache_only_slows_the_build(project: Path) -> None:
 
 def test_store_round_trip_and_atomic_batches(tmp_path: Path) -> None:
     store = Store(tmp_path)
-    store.put_many({"a": [1, "x"], "b": {"k": "v"}})
+    text = "Ca\u00b2\u207a, 1\u20132, G\u00f6del, \U0001d6fc"  # stored as ASCII JSON
+    store.put_many({"a": [1, "x"], "b": {"k": "v"}, "t": [text]})
     assert store.get("a") == [1, "x"] and store.get_many(["b", "c"]) == {"b": {"k": "v"}}
     store.close()
-    assert Store(tmp_path).get("b") == {"k": "v"}
+    assert Store(tmp_path).get("b") == {"k": "v"} and Store(tmp_path).get("t") == [text]
 
 
 def write_large_bib(project: Path, count: int) -> None:

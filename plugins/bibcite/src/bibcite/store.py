@@ -74,7 +74,9 @@ class Store:
         """Store every item in one transaction: all of them or, if it fails, none."""
         if self._db is None or not items:
             return
-        rows = ((k, json.dumps(v, ensure_ascii=False)) for k, v in items.items())
+        # Row by row, and ASCII-only: Python holds a string with any other character at two or
+        # four bytes a character, and a whole bibliography's table is one string.
+        rows = ((k, json.dumps(v)) for k, v in items.items())
         try:
             with self._db:
                 self._db.executemany("INSERT OR REPLACE INTO item VALUES (?, ?)", rows)
