@@ -38,7 +38,7 @@ from bibcite.site import (
     group_problems,
     load_site,
 )
-from bibcite.syntax import CitationGroup, locate, parse_citation, register_syntax
+from bibcite.syntax import CitationGroup, locate, register_syntax
 
 _PAGE_SOURCES = "bibcite_page_sources"
 _current: dict[tuple[Settings, object], Site] = {}  # the current build's site, one entry
@@ -98,10 +98,8 @@ def cited_references(md: Markdown) -> list[Reference]:
     site_for(settings, context, md)
     site = completed_site(settings, context)
     record = site.index.pages.get(context.path) if site.index else None
-    keys = [
-        item.key for raw in (record.groups if record else ()) for item in parse_citation(raw)[0]
-    ]
-    return [site.refs[key] for key in dict.fromkeys(keys) if key in site.refs]
+    cites = record.cites if record else ()
+    return [site.refs[key] for key, _ in cites if key in site.refs]
 
 
 def settings_from(config: dict[str, Any]) -> Settings:
