@@ -52,11 +52,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 from benchmarks.corpus import CONFIG_FILES, GENERATOR_VERSION, SIZES, Size, generate  # noqa: E402
+from bibcite.site import DEFAULT_CACHE_DIR  # noqa: E402
 
 LEGS = ("baseline", "bibcite", "bibcite-warm", "bibtex", "zensical-baseline", "zensical",
         "zensical-warm")  # fmt: skip
 WARM_OF = {"bibcite-warm": "bibcite", "zensical-warm": "zensical"}  # warm leg -> its cold leg
-BIBCITE_CACHE = ".bibcite_cache"  # bibcite's default cache_dir (outside Zensical's .cache/)
 #: Zensical legs: the configuration each builds (Zensical without citations, or with bibcite).
 ZENSICAL_OF = {"zensical-baseline": "baseline", "zensical": "bibcite", "zensical-warm": "bibcite"}
 BIBTEX_VENV = ROOT / ".venv-bench-bibtex"
@@ -228,8 +228,7 @@ def build_once(project: Path, leg: str, log_file: Path) -> Run:
     site = project / f"site-{leg}"
     shutil.rmtree(site, ignore_errors=True)
     if uses_bibcite and leg not in WARM_OF:  # a cold build: no cache of formatted references
-        shutil.rmtree(project / ".cache", ignore_errors=True)
-        shutil.rmtree(project / BIBCITE_CACHE, ignore_errors=True)
+        shutil.rmtree(project / DEFAULT_CACHE_DIR, ignore_errors=True)
     cmd = [python_for(leg), "-m", "mkdocs", "build", "-f", config, "-d", site.name]
     if leg in ZENSICAL_OF:  # Zensical reads the output folder from the configuration only
         wrapper = project / f"zensical-{leg}.yml"
@@ -314,8 +313,8 @@ def bench_size(name: str, size: Size, legs: Sequence[str], reps: int, workdir: P
         "loadavg_after": os.getloadavg(),
         "plugin_revision": [revision_before, plugin_revision()],
     }  # fmt: skip
-    if (project / BIBCITE_CACHE).exists():
-        cached = (project / BIBCITE_CACHE).rglob("*")
+    if (project / DEFAULT_CACHE_DIR).exists():
+        cached = (project / DEFAULT_CACHE_DIR).rglob("*")
         out["cache_files"] = sorted(str(p.relative_to(project)) for p in cached if p.is_file())
     if serve and "bibcite" in legs:
         page = "part-01/page-0001.md"
