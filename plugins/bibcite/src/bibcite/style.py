@@ -199,6 +199,18 @@ def _words(word: str, piece: Piece | None) -> Piece:
     return [] if piece is None else _join(" ", [String(word)], piece)
 
 
+def _names(persons: list[Any]) -> Piece | None:
+    """The persons as ``Smith J, Doe A``; None if there are none."""
+    if not persons:
+        return None
+    out: Piece = []
+    for number, person in enumerate(persons):
+        if number:
+            out.append(String(", "))
+        out.extend(format_person(person).parts)
+    return out
+
+
 class EntryFields:
     """An entry's fields and names as the style prints them. A missing or blank field is
     None; a field is looked up through ``crossref`` (pybtex resolves fields, not names)."""
@@ -243,23 +255,15 @@ class EntryFields:
 
     def names(self, role: str) -> Piece | None:
         """``Smith J, Doe A`` (``et al.`` for ``others``); None if there are none."""
-        persons = self.persons(role)
-        if not persons:
-            return None
-        out: Piece = []
-        for number, person in enumerate(persons):
-            if number:
-                out.append(String(", "))
-            out.extend(format_person(person).parts)
-        return out
+        return _names(self.persons(role))
 
     def editors(self) -> Piece | None:
         """``Smith J, Doe A, editors`` (``editor`` for one); None if there are none."""
-        names = self.names("editor")
-        if names is None:
+        persons = self.persons("editor")
+        if not persons:
             return None
-        return _join(", ", names, [String("editor" if len(self.persons("editor")) == 1
-                                          else "editors")])  # fmt: skip
+        word = "editor" if len(persons) == 1 else "editors"
+        return _join(", ", _names(persons), [String(word)])
 
     def date(self) -> Piece | None:
         """``2011 Jul``, ``2016 Feb 8``, ``2006``; None without a year."""
