@@ -233,3 +233,56 @@ def test_a_failed_bibliography_write_leaves_the_page_as_it_was(
         extension.write_bibliography(Settings(("refs.bib",)), context, page)
     assert page.read_text(encoding="utf-8") == written
     assert [p.name for p in tmp_path.iterdir()] == ["index.html"]
+
+
+def _worker_sized_bib(count: int) -> str:
+    """Entries enough for a cold build to parse the .bib in a worker process."""
+    return "".join(
+        f"\n@article{{bulk{i},\n  author = {{Bulk, B.}},\n  title = {{Study {i}}},\n"
+        f"  journal = {{J}},\n  year = {{2000}},\n}}\n"
+        for i in range(count)
+    )
+
+
+def test_a_bib_parsed_by_the_worker_that_fails_stops_the_build_before_any_page(
+    tmp_path: Path,
+) -> None:
+    """The MkDocs adapter starts the worker in on_config and joins it when the first page needs
+    its citations: an error the worker finds still fails the build, located, with no traceback,
+    and no page is written with citations left unrendered."""
+    from bibcite.site import WORKER_MIN_ENTRIES
+
+    project = copy_site("basic", tmp_path)
+    broken = "\n@article{zeta2005,\n  author = {Zeta, Z.}\n  title = {T},\n}\n"
+    edit_project(project, append={BIB: _worker_sized_bib(WORKER_MIN_ENTRIES) + broken})
+    text = (project / BIB).read_text(encoding="utf-8")
+    start = text[: text.index("@article{zeta2005")].count("\n") + 1
+
+    result = build_here(project)
+
+    assert "Traceback" not in result.output, result.output
+    assert result.returncode == 1, result.output
+    assert (
+        f"refs.bib:{start + 2}:1: malformed BibTeX: '}}' expected (in the entry starting on "
+        f"line {start})" in result.output
+    ), result.output
+    assert "bibcite: the bibliography has errors (see above); the page is not at fault" in (
+        result.output
+    )
+    assert not (result.site / "index.html").exists()  # 404.html, the theme's, is written first
+
+
+def test_a_bib_parsed_by_the_worker_gives_the_pages_a_small_one_gives(tmp_path: Path) -> None:
+    """The same site, with entries added that no page cites: the cold build that parses in a
+    worker writes the cited pages as the build that parses in its own process."""
+    from bibcite.site import WORKER_MIN_ENTRIES
+
+    here = build_here(copy_site("basic", tmp_path / "here"), strict=False)
+    project = copy_site("basic", tmp_path / "worker")
+    edit_project(project, append={BIB: _worker_sized_bib(WORKER_MIN_ENTRIES)})
+    worked = build_here(project, strict=False)
+
+    assert here.returncode == 0 and worked.returncode == 0, worked.output
+    assert f"{WORKER_MIN_ENTRIES} entries are never cited" in worked.output
+    for page in ("index.html", "other/index.html"):
+        assert normalise_html(worked.article(page)) == normalise_html(here.article(page))

@@ -41,6 +41,7 @@ def _log(problem: Problem) -> None:
 
 
 class BibcitePlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
+    @event_priority(-100)  # after other plugins': the Markdown extensions they add are in
     def on_config(self, config: MkDocsConfig) -> None:
         if "bibcite" not in config.markdown_extensions:
             raise PluginError("bibcite: add 'bibcite' (with its options) to markdown_extensions")
@@ -53,17 +54,19 @@ class BibcitePlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         # Rendering is deferred to on_post_page: Material's search indexer parses every page's
         # HTML, and the citations' HTML is several times the size of the prose.
         self.host = host.installed = Host(report=_log, defer=True)
-
-    def on_files(self, files: Files, config: MkDocsConfig) -> None:
         self.build = object()  # a new site index for every build
         self.bibliographies: list[tuple[PageContext, Path]] = []  # written in on_post_build
         md = Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
         self.host.page = PageContext("", "", self.site, self.build)  # no page yet: the site's
-        # In the background: MkDocs converts the pages, which need only the keys, while a
-        # worker parses a large .bib (joined in on_env).
-        site = self.site_data = site_for(self.settings, self.host.page, md, background=True)
-        if site.failed:
+        # As early as the build allows: a large .bib is parsed by a worker while MkDocs
+        # collects, converts and starts writing the pages, which need only the keys until a
+        # page's citations are put in place (joined in _completed).
+        self.site_data = site_for(self.settings, self.host.page, md, background=True)
+        if self.site_data.failed:
             raise PluginError("bibcite: the bibliography has errors (see above)")
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> None:
+        site = self.site_data
         bib_time = max(
             os.path.getmtime(self.site.project_dir / b) for b in self.settings.bibliography
         )
@@ -74,11 +77,15 @@ class BibcitePlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             ):
                 file.is_modified = lambda: True  # type: ignore[method-assign]
 
-    def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
+    def _completed(self) -> None:
+        """The site with every entry formatted: the worker, if any, waited for."""
+        if self.site_data.pending is None:
+            return
         site = self.site_data = completed_site(self.settings, self.host.page)
-        if site.failed:
-            raise PluginError("bibcite: the bibliography has errors (see above)")
-        return env
+        if site.failed:  # MkDocs names the page being built when the worker was joined
+            raise PluginError(
+                "bibcite: the bibliography has errors (see above); the page is not at fault"
+            )
 
     def on_page_markdown(self, markdown: str, page: Page, **kwargs: Any) -> str:
         self.host.page = PageContext(
@@ -101,6 +108,7 @@ class BibcitePlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
 
     @event_priority(100)  # before the search plugin indexes the page
     def on_page_context(self, context: Any, page: Page, **kwargs: Any) -> Any:
+        self._completed()
         here = PageContext(page.file.src_uri, page.url, self.site, self.build)
         page.content = with_search_text(self.settings, here, page.content or "")
         return context
@@ -114,6 +122,7 @@ class BibcitePlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
 
     @event_priority(100)  # before other plugins read the pages written (Material's offline)
     def on_post_build(self, config: MkDocsConfig) -> None:
+        self._completed()  # a dirty build may have written no page
         for context, file in self.bibliographies:
             write_bibliography(self.settings, context, file)
 
