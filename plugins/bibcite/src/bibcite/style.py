@@ -29,6 +29,9 @@ import latexcodec  # noqa: F401  (registers the "ulatex" codec)
 from pybtex.richtext import BaseText, HRef, String, Text
 from pybtex.style import FormattedEntry
 from pybtex.style.formatting import BaseStyle
+from pybtex.style.labels.number import LabelStyle as NumberLabels
+from pybtex.style.names.plain import NameStyle as PlainNames
+from pybtex.style.sorting.none import SortingStyle as NoSorting
 from pybtex.style.template import FieldIsMissing
 
 from bibcite.latex import decode_latex
@@ -308,9 +311,11 @@ class MedscapeStyle(BaseStyle):  # type: ignore[misc]
     """pybtex style ``medscape`` (entry point ``pybtex.style.formatting``). One method per
     entry type, each a list of the reference's parts; a subclass may replace any of them."""
 
-    default_name_style = "plain"
-    default_label_style = "number"
-    default_sorting_style = "none"
+    # pybtex's "plain", "number" and "none", as classes: by name, pybtex would look up each
+    # among every installed package's entry points when the style is made (BENCHMARKS.md).
+    default_name_style = PlainNames
+    default_label_style = NumberLabels
+    default_sorting_style = NoSorting
 
     #: Types printed like another: web pages, chapters, conference papers.
     aliases = {  # noqa: RUF012
