@@ -286,3 +286,28 @@ def test_a_bib_parsed_by_the_worker_gives_the_pages_a_small_one_gives(tmp_path: 
     assert f"{WORKER_MIN_ENTRIES} entries are never cited" in worked.output
     for page in ("index.html", "other/index.html"):
         assert normalise_html(worked.article(page)) == normalise_html(here.article(page))
+
+
+def test_a_dirty_build_that_writes_no_page_still_joins_the_worker(tmp_path: Path) -> None:
+    """``mkdocs build --dirty`` with no page to write: the worker started for a cache that was
+    emptied is joined after the build, and the problems it finds are reported."""
+    import shutil
+
+    from bibcite.site import DEFAULT_CACHE_DIR, WORKER_MIN_ENTRIES
+
+    project = copy_site("basic", tmp_path)
+    nav = "  - References: references.md\n"
+    edit_project(
+        project,
+        append={BIB: _worker_sized_bib(WORKER_MIN_ENTRIES)},
+        replace=[("mkdocs.yml", nav, "")],
+        delete=["docs/references.md"],
+    )
+    first = build_here(project, strict=False)
+    assert first.returncode == 0, first.output
+    shutil.rmtree(project / DEFAULT_CACHE_DIR)
+
+    dirty = build(project, "--dirty", strict=False)
+
+    assert dirty.returncode == 0 and "Traceback" not in dirty.output, dirty.output
+    assert f"{WORKER_MIN_ENTRIES} entries are never cited" in dirty.output, dirty.output
