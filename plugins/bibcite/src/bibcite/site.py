@@ -283,7 +283,7 @@ def _parse_and_format(job: _Job, store: Store) -> _Parsed:
     rows = tuple((r.key, r.index, r.path, r.line, r.text, r.item, r.short_author, r.bibtex,
                   r.csl) for r in refs)  # fmt: skip
     result = _Parsed(rows, tuple(_row(p) for p in problems), True, len(new))
-    new[job.key] = {"refs": [list(r) for r in rows], "problems": list(result.problems)}
+    new[job.key] = {"refs": rows, "problems": result.problems}  # JSON arrays, as lists would be
     store.put_many(new)
     return result
 
