@@ -227,9 +227,9 @@ def bibliography_parts(
     export: bool = False,
 ) -> Iterator[str]:
     """Every entry in file order, numbered by position, with "Cited on:" links to each spot:
-    the HTML list in pieces, for the caller to join into the page (a bibliography can be
-    megabytes: no intermediate copy of it). With ``export``, each entry and the whole list can
-    be downloaded as BibTeX and RIS."""
+    the HTML list in pieces, for the caller to write to the page's file or join into the page
+    (a bibliography can be megabytes: no intermediate copy of it). With ``export``, each entry
+    and the whole list can be downloaded as BibTeX and RIS."""
     # Out of the search index: Zensical's refuses a page of thousands of references, and under
     # MkDocs the index gets their text in one paragraph instead (bibcite.extension).
     if export:
