@@ -77,6 +77,17 @@ def copy_site(name: str, dest: Path) -> Path:
     return target
 
 
+def bulk_entries(count: int, prefix: str = "bulk") -> str:
+    """``count`` small ``@article`` entries, keyed ``<prefix>0``, ``<prefix>1``...: from
+    ``bibcite.site.WORKER_MIN_ENTRIES`` on, enough for a cold build to parse the .bib in a
+    worker process."""
+    return "".join(
+        f"\n@article{{{prefix}{i},\n  author = {{Bulk, B.}},\n  title = {{Study {i}}},\n"
+        f"  journal = {{J}},\n  year = {{2000}},\n}}\n"
+        for i in range(count)
+    )
+
+
 def build(project: Path, *extra: str, strict: bool = True) -> Build:
     """Run the real ``mkdocs build --strict`` (CLI, as a user would) on a project directory
     (without ``--strict`` for a benchmark corpus, whose .bib has entries no page cites)."""

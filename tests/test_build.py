@@ -7,13 +7,24 @@ what the build must do: succeed, or fail naming the file, line and key, never wi
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from support import assert_golden, build, build_here, copy_site, edit_project, normalise_html
+from bibcite.site import DEFAULT_CACHE_DIR, WORKER_MIN_ENTRIES
+
+from support import (
+    assert_golden,
+    build,
+    build_here,
+    bulk_entries,
+    copy_site,
+    edit_project,
+    normalise_html,
+)
 
 
 @dataclass(frozen=True)
@@ -235,26 +246,15 @@ def test_a_failed_bibliography_write_leaves_the_page_as_it_was(
     assert [p.name for p in tmp_path.iterdir()] == ["index.html"]
 
 
-def _worker_sized_bib(count: int) -> str:
-    """Entries enough for a cold build to parse the .bib in a worker process."""
-    return "".join(
-        f"\n@article{{bulk{i},\n  author = {{Bulk, B.}},\n  title = {{Study {i}}},\n"
-        f"  journal = {{J}},\n  year = {{2000}},\n}}\n"
-        for i in range(count)
-    )
-
-
 def test_a_bib_parsed_by_the_worker_that_fails_stops_the_build_before_any_page(
     tmp_path: Path,
 ) -> None:
     """The MkDocs adapter starts the worker in on_config and joins it when the first page needs
     its citations: an error the worker finds still fails the build, located, with no traceback,
     and no page is written with citations left unrendered."""
-    from bibcite.site import WORKER_MIN_ENTRIES
-
     project = copy_site("basic", tmp_path)
     broken = "\n@article{zeta2005,\n  author = {Zeta, Z.}\n  title = {T},\n}\n"
-    edit_project(project, append={BIB: _worker_sized_bib(WORKER_MIN_ENTRIES) + broken})
+    edit_project(project, append={BIB: bulk_entries(WORKER_MIN_ENTRIES) + broken})
     text = (project / BIB).read_text(encoding="utf-8")
     start = text[: text.index("@article{zeta2005")].count("\n") + 1
 
@@ -275,11 +275,9 @@ def test_a_bib_parsed_by_the_worker_that_fails_stops_the_build_before_any_page(
 def test_a_bib_parsed_by_the_worker_gives_the_pages_a_small_one_gives(tmp_path: Path) -> None:
     """The same site, with entries added that no page cites: the cold build that parses in a
     worker writes the cited pages as the build that parses in its own process."""
-    from bibcite.site import WORKER_MIN_ENTRIES
-
     here = build_here(copy_site("basic", tmp_path / "here"), strict=False)
     project = copy_site("basic", tmp_path / "worker")
-    edit_project(project, append={BIB: _worker_sized_bib(WORKER_MIN_ENTRIES)})
+    edit_project(project, append={BIB: bulk_entries(WORKER_MIN_ENTRIES)})
     worked = build_here(project, strict=False)
 
     assert here.returncode == 0 and worked.returncode == 0, worked.output
@@ -291,15 +289,11 @@ def test_a_bib_parsed_by_the_worker_gives_the_pages_a_small_one_gives(tmp_path: 
 def test_a_dirty_build_that_writes_no_page_still_joins_the_worker(tmp_path: Path) -> None:
     """``mkdocs build --dirty`` with no page to write: the worker started for a cache that was
     emptied is joined after the build, and the problems it finds are reported."""
-    import shutil
-
-    from bibcite.site import DEFAULT_CACHE_DIR, WORKER_MIN_ENTRIES
-
     project = copy_site("basic", tmp_path)
     nav = "  - References: references.md\n"
     edit_project(
         project,
-        append={BIB: _worker_sized_bib(WORKER_MIN_ENTRIES)},
+        append={BIB: bulk_entries(WORKER_MIN_ENTRIES)},
         replace=[("mkdocs.yml", nav, "")],
         delete=["docs/references.md"],
     )

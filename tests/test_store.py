@@ -18,7 +18,7 @@ from bibcite.site import DEFAULT_CACHE_DIR, WORKER_MIN_ENTRIES, Settings, comple
 from bibcite.store import FILE_NAME, Store
 from bibcite.syntax import parse_citation
 
-from support import FIXTURES
+from support import FIXTURES, bulk_entries
 
 BIB = (FIXTURES / "sites" / "basic" / "refs.bib").read_text(encoding="utf-8")
 
@@ -166,12 +166,7 @@ def test_store_round_trip_and_atomic_batches(tmp_path: Path) -> None:
 
 
 def write_large_bib(project: Path, count: int) -> None:
-    extra = "".join(
-        f"@article{{big{i},\n  author = {{Big, B.}},\n  title = {{Study {i}}},\n"
-        f"  journal = {{J}},\n  year = {{2000}},\n}}\n"
-        for i in range(count)
-    )
-    (project / "refs.bib").write_text(BIB + extra, encoding="utf-8")
+    (project / "refs.bib").write_text(BIB + bulk_entries(count, "big"), encoding="utf-8")
 
 
 def test_a_worker_parses_a_large_bib_as_the_build_itself_would(project: Path) -> None:
