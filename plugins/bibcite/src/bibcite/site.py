@@ -11,6 +11,7 @@ neither parses the .bib nor formats an entry.
 from __future__ import annotations
 
 import difflib
+import gc
 import importlib.util
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
@@ -235,6 +236,10 @@ def _start_worker(job: _Job) -> Future[_Parsed]:
 
 
 def _parse_in_worker(job: _Job) -> _Parsed:
+    # The worker is this job's own process, which ends with it: the cyclic garbage collector,
+    # which pybtex's many small objects keep running, has nothing to free that the exit will
+    # not (its time: BENCHMARKS.md).
+    gc.disable()
     return _parse_and_format(job, Store(Path(job.cache_dir) if job.cache_dir else None))
 
 
