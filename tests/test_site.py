@@ -30,9 +30,10 @@ NOT_CLINICAL_SECTIONS = {
     "Cite this page",
 }
 NOT_CLINICAL_INTROS = {"classification/index.html"}  # generated framing text above the diagram
-# Not statements: names, cross-references to other pages, review dates, generated lead-ins.
+# Not statements: names, cross-references to other pages, review dates, generated lead-ins, and
+# editorial notes on what the site's own references cover (which carry no citation).
 NOT_STATEMENTS = re.compile(
-    r"^(Also called:|See |Last reviewed:|What each subtype can be mistaken for)"
+    r"^(Also called:|See |Last reviewed:|What each subtype can be mistaken for|Editorial note:)"
 )
 
 
