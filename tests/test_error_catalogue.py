@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from bibcite.bibliography import load_bibliography, parse_bibliography
+from bibcite.bibliography import BibSource, load_bibliography, parse_bibliographies
 
 from support import Build, RecordingHandler, build, build_here, convert, copy_site, edit_project
 
@@ -721,7 +721,7 @@ def check_pages(case: Case, result: Build) -> None:
     ],
 )
 def test_text_outside_entries_is_reported(text: str, expected: list[tuple[int, int, str]]) -> None:
-    bib, problems = parse_bibliography(text, "x.bib")
+    bib, problems = parse_bibliographies([BibSource("x.bib", text)])
     assert bib is not None
     stray = [(p.line, p.col, p.message) for p in problems]
     assert [(line, col) for line, col, _ in stray] == [(line, col) for line, col, _ in expected]
@@ -738,7 +738,7 @@ def test_byte_order_mark_is_not_text(tmp_path: Path) -> None:
 
 
 def test_long_stray_text_is_shortened() -> None:
-    _, problems = parse_bibliography("x" * 100 + "\n" + entry("a", **FULL), "x.bib")
+    _, problems = parse_bibliographies([BibSource("x.bib", "x" * 100 + "\n" + entry("a", **FULL))])
     assert str(problems[0]) == (
         f"x.bib:1:1: text outside any entry is ignored: '{'x' * 39}…'. {IGNORED}"
     )

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pybtex.database import Entry, Person
 
-from bibcite.bibliography import BibEntry, load_bibliography, parse_bibliography
+from bibcite.bibliography import BibEntry, BibSource, load_bibliography, parse_bibliographies
 from bibcite.formatting import (
     FormattedReference,
     doi_url,
@@ -30,7 +30,7 @@ SOURCE_REFERENCES = REPO / "tests" / "data" / "source-references.txt"
 
 
 def entries(bibtex: str, path: str = "t.bib") -> list[BibEntry]:
-    bibliography, _ = parse_bibliography(bibtex, path)
+    bibliography, _ = parse_bibliographies([BibSource(path, bibtex)])
     assert bibliography is not None
     return list(bibliography.entries)
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bibcite.numbering import Numbering, assign_numbers, compress, format_numbers
+from bibcite.numbering import Numbering, assign_numbers, compress, format_run
+
+
+def shown(numbers: list[int]) -> str:
+    """The numbers as a group shows them: its runs, each formatted (as rendering does)."""
+    return ", ".join(format_run(run) for run in compress(numbers))
+
 
 INDEX = {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5}
 
@@ -23,8 +29,8 @@ INDEX = {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5}
         ([], ""),
     ],
 )
-def test_format_numbers(numbers: list[int], expected: str) -> None:
-    assert format_numbers(numbers) == expected
+def test_runs_are_shown(numbers: list[int], expected: str) -> None:
+    assert shown(numbers) == expected
 
 
 @pytest.mark.parametrize(

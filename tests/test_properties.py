@@ -6,7 +6,7 @@
   HTML as converting it with each citation replaced by a neutral token.
 - ``parse_citation`` gives back the keys and locators a group was written with (ranges with
   an en dash).
-- ``compress`` / ``format_numbers`` round-trip to the same set of numbers.
+- ``compress`` / ``format_run`` round-trip to the same set of numbers.
 
 Example counts stay modest (the suite runs on 2 cores); ``deadline=None`` because the first
 Markdown conversions are slow to warm up.
@@ -21,7 +21,7 @@ import string
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bibcite.numbering import EN_DASH, MIN_RANGE, compress, format_numbers
+from bibcite.numbering import EN_DASH, MIN_RANGE, compress, format_run
 from bibcite.syntax import CitationGroup, parse_citation
 
 from support import RecordingHandler
@@ -125,8 +125,8 @@ def test_compress_round_trips(numbers: set[int]) -> None:
 
 
 @given(st.lists(st.integers(min_value=1, max_value=120), max_size=40))
-def test_format_numbers_round_trips(numbers: list[int]) -> None:
-    shown = format_numbers(numbers)
+def test_shown_runs_round_trip(numbers: list[int]) -> None:
+    shown = ", ".join(format_run(run) for run in compress(numbers))
     back: set[int] = set()
     for part in filter(None, shown.split(", ")):
         m = re.fullmatch(rf"(\d+)(?:{EN_DASH}(\d+))?", part)

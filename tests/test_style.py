@@ -10,7 +10,13 @@ import pytest
 from pybtex.database import Entry, Person
 from pybtex.plugin import find_plugin
 
-from bibcite.bibliography import BibEntry, Bibliography, load_bibliography, parse_bibliography
+from bibcite.bibliography import (
+    BibEntry,
+    Bibliography,
+    BibSource,
+    load_bibliography,
+    parse_bibliographies,
+)
 from bibcite.style import MedscapeStyle, format_person
 
 REPO = Path(__file__).resolve().parents[1]
@@ -76,7 +82,7 @@ def article(**fields: str) -> Entry:
 
 
 def one(bibtex: str) -> BibEntry:
-    bibliography, _ = parse_bibliography(bibtex, "t.bib")
+    bibliography, _ = parse_bibliographies([BibSource("t.bib", bibtex)])
     assert bibliography is not None and bibliography.entries
     return bibliography.entries[0]
 

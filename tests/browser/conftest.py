@@ -18,10 +18,10 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from calcinosis_site.offline_zip import OfflineZipError
-from calcinosis_site.outputs import BuildError, Outputs, build_all
 from calcinosis_site.serve import serve
 
 from .browser_support import SUB_PATH, VIEWPORT, Site, Watch, launch_chromium
+from .site_outputs import BuildError, Outputs, build_all
 
 KINDS = ("hosted", "offline")
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from calcinosis_site.outputs import BuildError, build_hosted
 from calcinosis_site.serve import serve
 
 from .browser_support import SUB_PATH, launch_chromium, open_page
+from .site_outputs import BuildError, build_hosted
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SIZE = {"width": 1200, "height": 900}

@@ -17,7 +17,8 @@ import pytest
 import yaml
 
 from calcinosis_site.offline_zip import DIR_MODE, FILE_MODE, build_zip, zip_date_time
-from calcinosis_site.outputs import Outputs
+
+from .site_outputs import Outputs
 
 pytestmark = pytest.mark.slow
 

@@ -152,11 +152,6 @@ def load_bibliography(
     return parse_bibliographies([BibSource(display_path or str(path), text)])
 
 
-def parse_bibliography(text: str, path: str = "<string>") -> tuple[Bibliography, list[Problem]]:
-    """One .bib file's text (see :func:`parse_bibliographies`)."""
-    return parse_bibliographies([BibSource(path, text)])
-
-
 #: An entry's field checks, made once every file is parsed (a crossref's parent may come later):
 #: (path, key, line, entry, whether the entry has a syntax error).
 _Check = tuple[str, str, int, Entry, bool]

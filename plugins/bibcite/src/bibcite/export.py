@@ -23,10 +23,6 @@ _RIS_TYPES: Mapping[str, str] = {
 }
 
 
-def csl_json(items: Iterable[Mapping[str, Any]]) -> str:
-    return json.dumps(list(items), ensure_ascii=False, indent=2)
-
-
 def _pages(page: str) -> tuple[str, str]:
     first, _, last = re.split(r"[;,]", page)[0].partition("-")
     return first.strip(), last.strip("- ").strip()

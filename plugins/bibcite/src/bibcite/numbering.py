@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
 
@@ -58,8 +58,3 @@ def compress(numbers: Iterable[int]) -> list[tuple[int, int]]:
 def format_run(run: tuple[int, int]) -> str:
     lo, hi = run
     return str(lo) if lo == hi else f"{lo}{EN_DASH}{hi}"
-
-
-def format_numbers(numbers: Sequence[int]) -> str:
-    """``[4, 5, 6, 7]`` gives ``"4–7"``; ``[1, 3, 4, 5]`` gives ``"1, 3–5"``."""
-    return ", ".join(format_run(r) for r in compress(numbers))
