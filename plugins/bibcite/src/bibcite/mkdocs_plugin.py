@@ -2,8 +2,9 @@
 
 It tells the extension which page is being rendered, sends problems to MkDocs' logger (so
 ``mkdocs build --strict`` fails on them), stops the build on a bibliography that cannot be
-read, has ``mkdocs serve`` watch the .bib files, and has a dirty build render again the pages
-whose output depends on other pages (the bibliography) or on a changed .bib.
+read, gives MkDocs' anchor check the ids of citations and entries that links point to, has
+``mkdocs serve`` watch the .bib files, and has a dirty build render again the pages whose
+output depends on other pages (the bibliography) or on a changed .bib.
 """
 
 from __future__ import annotations
@@ -93,18 +94,31 @@ class BibcitePlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         )
         return markdown
 
-    def on_page_content(self, html: str, page: Page, **kwargs: Any) -> str:
+    def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
         # The ids of citations and entries are in raw HTML, where MkDocs' anchor check does not
-        # look; links to them (``other.md#cite-2``) must not be reported as broken.
-        groups = self.host.deferred.get(page.file.src_uri, ())
-        if page.present_anchor_ids is not None:
-            page.present_anchor_ids.update(f"cite-{g.index}" for g in groups)
-            page.present_anchor_ids.update(f"ref-{i.key}" for g in groups for i in g.items)
-            index = self.site_data.index
-            record = index.pages.get(page.file.src_uri) if index else None
-            if record and record.has_bibliography:
-                page.present_anchor_ids.update(f"ref-{key}" for key in self.site_data.known)
-        return html
+        # look: a link to one (``other.md#cite-2``) would be reported as broken. Every page is
+        # converted by now, so each page's links are known; only the ids that some link points
+        # to are added, not every id of every page (their memory: BENCHMARKS.md).
+        for file in files.documentation_pages():
+            links = file.page.links_to_anchors if file.page else None
+            for target, anchors in (links or {}).items():
+                ids = target.page.present_anchor_ids if target.page else None
+                if ids is not None:
+                    ids.update(a for a in anchors if self._renders_id(target.src_uri, a))
+        return env
+
+    def _renders_id(self, path: str, anchor: str) -> bool:
+        """The page ``path`` will have the id ``anchor`` once its citations are in place."""
+        groups = self.host.deferred.get(path, ())
+        kind, _, rest = anchor.partition("-")
+        if kind == "cite":
+            return rest.isdigit() and rest[0] != "0" and int(rest) <= len(groups)
+        if kind != "ref":
+            return False
+        if any(item.key == rest for group in groups for item in group.items):
+            return True
+        record = self.site_data.index.pages.get(path) if self.site_data.index else None
+        return bool(record and record.has_bibliography and rest in self.site_data.known)
 
     @event_priority(100)  # before the search plugin indexes the page
     def on_page_context(self, context: Any, page: Page, **kwargs: Any) -> Any:
