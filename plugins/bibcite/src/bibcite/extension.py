@@ -97,7 +97,7 @@ def cited_references(md: Markdown) -> list[Reference]:
     settings = settings_from(bibcite.getConfigs())
     site_for(settings, context, md)
     site = completed_site(settings, context)
-    record = site.index.pages.get(context.path) if site.index else None
+    record = site.page(context.path)
     cites = record.cites if record else ()
     return [site.refs[key] for key, _ in cites if key in site.refs]
 
@@ -284,7 +284,7 @@ class _PageHandler:
                 "in a raw HTML block",
                 f'Move it into the text, or add markdown="1" to the HTML block; '
                 f"{literal}"))  # fmt: skip
-        record = site.index.pages.get(context.path) if site.index and context else None
+        record = site.page(context.path) if context else None
         written = tuple(g.raw for g in self._groups)
         if record is not None and not raws and len(record.groups) != len(written):
             current_host().report(Problem(self._source(context)[0], 1, 1,

@@ -72,7 +72,7 @@ class BibcitePlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             os.path.getmtime(self.site.project_dir / b) for b in self.settings.bibliography
         )
         for file in files.documentation_pages():
-            record = site.index.pages.get(file.src_uri) if site.index else None
+            record = site.page(file.src_uri)
             if record and (
                 record.has_bibliography or (record.groups and _older(file.abs_dest_path, bib_time))
             ):
@@ -117,7 +117,7 @@ class BibcitePlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             return False
         if any(item.key == rest for group in groups for item in group.items):
             return True
-        record = self.site_data.index.pages.get(path) if self.site_data.index else None
+        record = self.site_data.page(path)
         return bool(record and record.has_bibliography and rest in self.site_data.known)
 
     @event_priority(100)  # before the search plugin indexes the page

@@ -92,6 +92,10 @@ class Site:
     def failed(self) -> bool:
         return any(p.severity is Severity.ERROR for p in self.problems)
 
+    def page(self, path: str) -> PageRecord | None:
+        """The index's record of the page whose source is ``path``; None without one."""
+        return self.index.pages.get(path) if self.index else None
+
 
 def _code_version() -> str:
     try:
