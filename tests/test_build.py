@@ -198,14 +198,15 @@ def test_links_to_citations_and_entries_pass_the_anchor_check(tmp_path: Path) ->
             "[there](index.md#cite-3), [its entry](index.md#ref-delta2003third), "
             "[listed](references.md#ref-delta2003third) and [nothing](#ref-nothere), "
             "[not listed there](index.md#ref-epsilon2004fourth), "
-            "[no such group](index.md#cite-99), [no such entry](references.md#ref-nothere).\n",
+            "[no such group](index.md#cite-99), [no such entry](references.md#ref-nothere), "
+            "[a key is no id](#alpha2001first).\n",
         },
     )
     result = build(project)
     anchors = [line for line in result.output.splitlines() if "anchor" in line]
     reported = sorted(re.findall(r"contains a link '([^']+)'", "\n".join(anchors)))
     assert reported == [
-        "#ref-nothere", "index.md#cite-99", "index.md#ref-epsilon2004fourth",
+        "#alpha2001first", "#ref-nothere", "index.md#cite-99", "index.md#ref-epsilon2004fourth",
         "references.md#ref-nothere",
     ], result.output  # fmt: skip
 

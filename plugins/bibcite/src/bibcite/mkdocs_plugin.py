@@ -33,6 +33,7 @@ from bibcite.extension import (
 )
 from bibcite.host import LEVELS, Host, PageContext, SiteConfig
 from bibcite.problems import Problem
+from bibcite.render import cite_id
 
 log = logging.getLogger("mkdocs.plugins.bibcite")
 
@@ -110,15 +111,15 @@ class BibcitePlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
     def _renders_id(self, path: str, anchor: str) -> bool:
         """The page ``path`` will have the id ``anchor`` once its citations are in place."""
         groups = self.host.deferred.get(path, ())
-        kind, _, rest = anchor.partition("-")
-        if kind == "cite":
-            return rest.isdigit() and rest[0] != "0" and int(rest) <= len(groups)
-        if kind != "ref":
+        if any(anchor == cite_id(group.index) for group in groups):
+            return True
+        key = anchor.removeprefix("ref-")  # an entry's id, unescaped as links write it
+        if key == anchor:
             return False
-        if any(item.key == rest for group in groups for item in group.items):
+        if any(item.key == key for group in groups for item in group.items):
             return True
         record = self.site_data.page(path)
-        return bool(record and record.has_bibliography and rest in self.site_data.known)
+        return bool(record and record.has_bibliography and key in self.site_data.known)
 
     @event_priority(100)  # before the search plugin indexes the page
     def on_page_context(self, context: Any, page: Page, **kwargs: Any) -> Any:
